@@ -1,0 +1,213 @@
+"""Accounts: the writes behind sign-up, sign-in, reset, ward, deletion and data download."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+
+from app.core import audit
+from app.core.models import (AuditEntry, Council, Organisation, Role, User, UserRole, VerificationMethod,
+                             Ward, WardPostcode)
+from app.core.postcodes import normalise_postcode
+from app.core.registry import account_erasers, personal_data_exporters
+from app.extensions import db
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def _hasher() -> PasswordHasher:
+    cfg = current_app.config
+    return PasswordHasher(time_cost=cfg["ARGON2_TIME_COST"], memory_cost=cfg["ARGON2_MEMORY_COST"])
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def check_password(user: User | None, password: str) -> bool:
+    hasher = _hasher()
+    if user is None or not user.password_hash:
+        # Spend the same time as a real check, so response time does not reveal who has an account.
+        try:
+            hasher.verify(_dummy_hash(), password + "x")
+        except (VerificationError, InvalidHashError):
+            pass
+        return False
+    try:
+        return hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _dummy_hash() -> str:
+    cache = current_app.extensions.setdefault("cc_dummy_hash", {})
+    if "hash" not in cache:
+        cache["hash"] = hash_password("not-a-real-password")
+    return cache["hash"]
+
+
+def find_user(council: Council, email: str) -> User | None:
+    return db.session.scalars(select(User).where(
+        User.council_id == council.id, User.email == normalise_email(email), User.deleted_at.is_(None))).first()
+
+
+def email_taken(council: Council, email: str) -> bool:
+    return db.session.scalar(select(func.count()).select_from(User).where(
+        User.council_id == council.id, User.email == normalise_email(email))) > 0
+
+
+def create_account(council: Council, *, email: str, display_name: str, password: str, language: str = "en",
+                   share_with_councillors: bool = False, contact_for_research: bool = False,
+                   roles: tuple[Role, ...] = (Role.RESIDENT,)) -> User:
+    user = User(council_id=council.id, email=normalise_email(email), display_name=display_name.strip(),
+                password_hash=hash_password(password), language=language,
+                share_with_councillors=share_with_councillors, contact_for_research=contact_for_research)
+    user.role_rows = [UserRole(role=r) for r in roles]
+    db.session.add(user)
+    db.session.flush()
+    audit.record("account.created", obj=user, actor=user)
+    db.session.commit()
+    return user
+
+
+# Signed tokens. Reset tokens carry the session version, so they stop working once used.
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"cc-{purpose}")
+
+
+def make_reset_token(user: User) -> str:
+    return _serializer("reset").dumps({"id": user.id, "v": user.session_version})
+
+
+def user_from_reset_token(council: Council, token: str) -> User | None:
+    try:
+        data = _serializer("reset").loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
+    except (BadSignature, SignatureExpired):
+        return None
+    user = db.session.get(User, data.get("id"))
+    if user is None or user.council_id != council.id or user.deleted_at or user.session_version != data.get("v"):
+        return None
+    return user
+
+
+def reset_password(user: User, password: str) -> None:
+    user.password_hash = hash_password(password)
+    user.session_version += 1  # signs out other sessions and spends the reset link
+    audit.record("account.password_reset", obj=user, actor=user)
+    db.session.commit()
+
+
+def make_confirm_token(user: User) -> str:
+    return _serializer("confirm").dumps({"id": user.id, "email": user.email})
+
+
+def confirm_email(council: Council, token: str) -> User | None:
+    try:
+        data = _serializer("confirm").loads(token, max_age=current_app.config["EMAIL_CONFIRM_MAX_AGE"])
+    except (BadSignature, SignatureExpired):
+        return None
+    user = db.session.get(User, data.get("id"))
+    if user is None or user.council_id != council.id or user.email != data.get("email") or user.deleted_at:
+        return None
+    if user.email_confirmed_at is None:
+        now = datetime.now(timezone.utc)
+        user.email_confirmed_at = now
+        if user.verified_at is None:
+            user.verified_at = now
+            user.verification_method = VerificationMethod.EMAIL
+        audit.record("account.email_confirmed", obj=user, actor=user)
+        db.session.commit()
+    return user
+
+
+def wards_for_postcode(council: Council, raw_postcode: str) -> list[Ward] | None:
+    """Wards the postcode lies in (two when it straddles a boundary); None if not a postcode."""
+    postcode = normalise_postcode(raw_postcode)
+    if postcode is None:
+        return None
+    return list(db.session.scalars(
+        select(Ward).join(WardPostcode, WardPostcode.ward_id == Ward.id)
+        .where(Ward.council_id == council.id, WardPostcode.postcode == postcode).order_by(Ward.name)))
+
+
+def council_wards(council: Council) -> list[Ward]:
+    return list(db.session.scalars(select(Ward).where(Ward.council_id == council.id).order_by(Ward.name)))
+
+
+def set_ward(user: User, ward: Ward) -> None:
+    if ward.council_id != user.council_id:
+        raise ValueError("ward belongs to another council")
+    user.ward_id = ward.id
+    db.session.commit()
+
+
+def update_account(user: User, **fields: Any) -> None:
+    for name in ("display_name", "language", "date_of_birth", "share_with_councillors", "contact_for_research"):
+        if name in fields:
+            setattr(user, name, fields[name])
+    db.session.commit()
+
+
+def export_personal_data(user: User) -> dict[str, Any]:
+    """Everything held about the person, for "download my data"; modules add their parts."""
+    orgs = db.session.scalars(select(Organisation).where(Organisation.members.contains(user))).all()
+    audit_rows = db.session.scalars(select(AuditEntry).where(
+        (AuditEntry.actor_id == user.id) |
+        ((AuditEntry.object_type == "User") & (AuditEntry.object_id == str(user.id))))
+        .order_by(AuditEntry.seq)).all()
+    data: dict[str, Any] = {
+        "account": {
+            "id": user.id,
+            "email": user.email,
+            "display_name": user.display_name,
+            "language": user.language,
+            "ward": {"name": user.ward.name, "code": user.ward.code} if user.ward else None,
+            "date_of_birth": user.date_of_birth.isoformat() if user.date_of_birth else None,
+            "share_with_councillors": user.share_with_councillors,
+            "contact_for_research": user.contact_for_research,
+            "email_confirmed_at": _iso(user.email_confirmed_at),
+            "verified_at": _iso(user.verified_at),
+            "verification_method": user.verification_method.value if user.verification_method else None,
+            "created_at": _iso(user.created_at),
+            "roles": sorted(r.value for r in user.roles),
+            "teams": sorted(t.name for t in user.teams),
+        },
+        "organisations": [{"name": o.name, "company_number": o.company_number,
+                           "charity_number": o.charity_number} for o in orgs],
+        "audit_log_about_you": [{"when": _iso(a.at), "action": a.action, "by_you": a.actor_id == user.id}
+                                for a in audit_rows],
+    }
+    for key, value in personal_data_exporters.collect(user):
+        data[key] = value
+    return data
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def delete_account(user: User) -> None:
+    """Tombstone: personal fields erased, the id kept so votes and audit rows stay consistent."""
+    account_erasers.collect(user)
+    audit.record("account.deleted", obj=user, actor=user)
+    user.email = f"deleted-{user.id}@deleted.invalid"
+    user.display_name = "—"
+    user.password_hash = None
+    user.date_of_birth = None
+    user.ward_id = None
+    user.share_with_councillors = False
+    user.contact_for_research = False
+    user.deleted_at = datetime.now(timezone.utc)
+    user.session_version += 1
+    user.role_rows = []
+    user.teams = []
+    for org in db.session.scalars(select(Organisation).where(Organisation.members.contains(user))):
+        org.members.remove(user)
+    db.session.commit()

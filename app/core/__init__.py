@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("core", __name__, template_folder="templates")
+
+from app.core import routes  # noqa: E402,F401

@@ -1,0 +1,34 @@
+"""Language: the reader's choice, then the browser; formatting of dates and money per locale."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import Flask
+from flask_babel import Babel, format_currency, format_date, format_datetime, get_locale
+
+from app.core.web import RTL_LANGUAGES, select_locale
+
+LANGUAGE_NAMES = {"en": "English", "cy": "Cymraeg"}
+
+
+def text_direction() -> str:
+    return "rtl" if str(get_locale()).split("_")[0] in RTL_LANGUAGES else "ltr"
+
+
+def money(amount: Decimal | float | int, currency: str = "GBP") -> str:
+    return format_currency(amount, currency)
+
+
+def install(app: Flask, babel: Babel) -> None:
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(app.root_path + "/../translations"))
+    app.jinja_env.globals.update(
+        get_locale=get_locale,
+        text_direction=text_direction,
+        LANGUAGE_NAMES=LANGUAGE_NAMES,
+    )
+    app.jinja_env.filters.update(
+        date=format_date,
+        datetime=format_datetime,
+        money=money,
+    )

@@ -1,0 +1,195 @@
+"""What every module shares: councils, wards, teams, people, organisations, the audit log."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, timezone
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, Boolean, Date, DateTime, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Role(str, enum.Enum):
+    RESIDENT = "resident"
+    SUPPLIER = "supplier"
+    COUNCILLOR = "councillor"
+    MODERATOR = "moderator"
+    STAFF = "staff"
+    CASEWORKER = "caseworker"
+    EVALUATOR = "evaluator"
+    ADMIN = "admin"
+
+
+class VerificationMethod(str, enum.Enum):
+    EMAIL = "email"
+    POLLING_CARD = "polling_card"
+    STAFF = "staff"
+
+
+class SizeBand(str, enum.Enum):
+    MICRO = "micro"
+    SMALL = "small"
+    MEDIUM = "medium"
+    LARGE = "large"
+
+
+class Council(db.Model):
+    __tablename__ = "councils"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_cy: Mapped[str | None] = mapped_column(String(200))
+    # Space-separated host names this council answers on; the default council answers on any.
+    host_names: Mapped[str] = mapped_column(Text, default="")
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    languages: Mapped[str] = mapped_column(String(40), default="en cy")
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    contact_address: Mapped[str | None] = mapped_column(Text)
+    # Registered with the Open Contracting Partnership before publishing; placeholder until then.
+    ocid_prefix: Mapped[str] = mapped_column(String(40), default="ocds-xxxxxx")
+
+    wards: Mapped[list[Ward]] = relationship(back_populates="council", order_by="Ward.name")
+
+    def name(self, locale: str = "en") -> str:
+        return (self.name_cy if locale == "cy" and self.name_cy else self.name_en)
+
+    def hosts(self) -> set[str]:
+        return {h.lower() for h in self.host_names.split()}
+
+
+class Ward(db.Model):
+    __tablename__ = "wards"
+    __table_args__ = (UniqueConstraint("council_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("councils.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    code: Mapped[str] = mapped_column(String(20))  # ONS-style, e.g. W05000999
+    population: Mapped[int | None] = mapped_column(Integer)
+
+    council: Mapped[Council] = relationship(back_populates="wards")
+
+
+class WardPostcode(db.Model):
+    """Many-to-many on purpose: a postcode may straddle two wards and the person then picks."""
+    __tablename__ = "ward_postcodes"
+    ward_id: Mapped[int] = mapped_column(ForeignKey("wards.id", ondelete="CASCADE"), primary_key=True)
+    postcode: Mapped[str] = mapped_column(String(10), primary_key=True, index=True)  # normalised: "CC1 1AA"
+
+
+class Team(db.Model):
+    __tablename__ = "teams"
+    __table_args__ = (UniqueConstraint("council_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("councils.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+
+    members: Mapped[list[User]] = relationship(secondary="team_members", back_populates="teams")
+
+
+team_members = db.Table(
+    "team_members",
+    db.Column("team_id", ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_roles"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]), primary_key=True)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("council_id", "email"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("councils.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    display_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(5), default="en")
+    ward_id: Mapped[int | None] = mapped_column(ForeignKey("wards.id"), index=True)
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    # Data-sharing choices: each is off until the person turns it on.
+    share_with_councillors: Mapped[bool] = mapped_column(Boolean, default=False)
+    contact_for_research: Mapped[bool] = mapped_column(Boolean, default=False)
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    verification_method: Mapped[VerificationMethod | None] = mapped_column(
+        Enum(VerificationMethod, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Bumped on password change or deletion so that old sessions and reset links stop working.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    ward: Mapped[Ward | None] = relationship()
+    role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    teams: Mapped[list[Team]] = relationship(secondary="team_members", back_populates="members")
+
+    @property
+    def roles(self) -> set[Role]:
+        return {r.role for r in self.role_rows}
+
+    def has_role(self, *roles: Role) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.deleted_at is None
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("councils.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    company_number: Mapped[str | None] = mapped_column(String(20))
+    charity_number: Mapped[str | None] = mapped_column(String(20))
+    size_band: Mapped[SizeBand] = mapped_column(
+        Enum(SizeBand, native_enum=False, length=10, values_callable=lambda e: [m.value for m in e]))
+    is_vcse: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    members: Mapped[list[User]] = relationship(secondary="organisation_members")
+
+
+organisation_members = db.Table(
+    "organisation_members",
+    db.Column("organisation_id", ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class AuditEntry(db.Model):
+    """Append-only; each row's mac chains it to the previous row (see app.core.audit)."""
+    __tablename__ = "audit_entries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    council_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    actor_role: Mapped[str | None] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(80))
+    object_type: Mapped[str | None] = mapped_column(String(60))
+    object_id: Mapped[str | None] = mapped_column(String(60))
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    prev_mac: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(db.Model):
+    """A published checkpoint of the chain: its length and last mac, shown on a public page."""
+    __tablename__ = "audit_heads"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    seq: Mapped[int] = mapped_column(Integer)
+    mac: Mapped[str] = mapped_column(String(64))

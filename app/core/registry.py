@@ -1,0 +1,59 @@
+"""Registries that modules plug into. Core imports no module; modules register here at import.
+
+A section is a callable that returns a `Section` (or None to show nothing), given the person
+looking (or None when anonymous). Sections are rendered in order of `order`, then name.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+
+@dataclass
+class Section:
+    title: str
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class _Entry:
+    name: str
+    provider: Callable[..., Any]
+    order: int
+
+
+class Registry:
+    def __init__(self, what: str):
+        self.what = what
+        self._entries: dict[str, _Entry] = {}
+
+    def register(self, name: str, provider: Callable[..., Any], order: int = 100) -> None:
+        if name in self._entries and self._entries[name].provider is not provider:
+            raise ValueError(f"{self.what} {name!r} is already registered")
+        self._entries[name] = _Entry(name, provider, order)
+
+    def unregister(self, name: str) -> None:
+        self._entries.pop(name, None)
+
+    def entries(self) -> list[_Entry]:
+        return sorted(self._entries.values(), key=lambda e: (e.order, e.name))
+
+    def collect(self, *args: Any) -> list[Any]:
+        """Call each provider with args; keep what is not None."""
+        results = []
+        for entry in self.entries():
+            result = entry.provider(*args)
+            if result is not None:
+                results.append(result)
+        return results
+
+
+# Home page: what is open now, for everyone. Provider(user_or_None) -> Section | None
+home_sections = Registry("home section")
+# "My council" dashboard. Provider(user) -> Section | None
+dashboard_sections = Registry("dashboard section")
+# "Download my data": Provider(user) -> (key, JSON-serialisable data) | None
+personal_data_exporters = Registry("personal data exporter")
+# "Delete my account": Provider(user) -> None; erases or detaches a module's personal data.
+account_erasers = Registry("account eraser")

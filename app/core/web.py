@@ -1,0 +1,118 @@
+"""Request plumbing shared by every blueprint: htmx-aware rendering, pagination, headers,
+hashed static URLs, and the reader's language."""
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Sequence
+
+from flask import Flask, Response, current_app, make_response, render_template, request, session
+from flask_login import current_user
+from sqlalchemy import Select, func, select
+
+from app.extensions import db, htmx
+
+RTL_LANGUAGES = {"ar", "he", "fa", "ur"}
+
+
+def render_page(template: str, *, fragment: str | None = None, target: str | None = None,
+                status: int = 200, **context: Any) -> Response:
+    """Render `template`, or only `fragment` when htmx asks to swap the region `target`.
+
+    A boosted navigation is an htmx request too, but it targets the body, so it gets the page.
+    """
+    wants_fragment = bool(fragment and htmx and not htmx.boosted and
+                          (target is None or htmx.target == target))
+    response = make_response(render_template(fragment if wants_fragment else template, **context), status)
+    response.vary.add("HX-Request")
+    return response
+
+
+@dataclass
+class Page:
+    items: Sequence[Any]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def paginate(query: Select, *, per_page: int = 20, page: int | None = None) -> Page:
+    """The one pagination helper: ?page=N, clamped to the pages that exist."""
+    if page is None:
+        page = request.args.get("page", 1, type=int) or 1
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    pages = max(1, math.ceil(total / per_page))
+    page = min(max(1, page), pages)
+    items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.language in languages:
+        return current_user.language
+    if session.get("lang") in languages:
+        return session["lang"]
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+@lru_cache(maxsize=256)
+def _file_hash(path: str, mtime: float) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+
+
+def _static_version(app: Flask, filename: str) -> str | None:
+    path = Path(app.static_folder or "") / filename
+    try:
+        return _file_hash(str(path), path.stat().st_mtime)
+    except OSError:
+        return None
+
+
+def install(app: Flask) -> None:
+    @app.url_defaults
+    def hashed_static(endpoint: str, values: dict) -> None:
+        # Content-hashed static URLs can be cached for a year: a change gets a new URL.
+        if endpoint == "static" and "filename" in values and "v" not in values:
+            version = _static_version(app, values["filename"])
+            if version:
+                values["v"] = version
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        headers = response.headers
+        headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'",
+        )
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Permissions-Policy", "geolocation=(), camera=(), microphone=()")
+        if request.is_secure:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if request.endpoint == "static" and request.args.get("v"):
+            response.cache_control.public = True
+            response.cache_control.max_age = app.config["STATIC_MAX_AGE"]
+            response.cache_control.immutable = True
+        elif request.endpoint != "static" and current_user and current_user.is_authenticated:
+            # Personal pages must not be kept by shared caches or the back button of a shared PC.
+            response.cache_control.private = True
+            response.cache_control.no_store = True
+        return response
