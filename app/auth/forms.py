@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, EmailField, PasswordField, RadioField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField
+from app.core.forms import DateField, choices
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
-LANGUAGE_CHOICES = [("en", "English"), ("cy", "Cymraeg")]
+# Language names are written in their own language, so they are not translated.
+LANGUAGE_CHOICES = choices([("en", "English"), ("cy", "Cymraeg")])
 MIN_PASSWORD = 10
 
 

@@ -10,6 +10,7 @@ from app.auth import bp, services
 from app.auth.forms import (AccountForm, DeleteAccountForm, PostcodeForm, ResetPasswordForm, ResetRequestForm,
                             SignInForm, SignUpForm, WardChoiceForm)
 from app.core import audit
+from app.core.forms import choices
 from app.core.access import client_ip, public, signed_in
 from app.core.mail import send_mail
 from app.core.routes import safe_next
@@ -163,7 +164,7 @@ def ward():
     all_wards = services.council_wards(council)
     postcode_form = PostcodeForm(prefix="pc")
     choice_form = WardChoiceForm(prefix="w")
-    choice_form.ward.choices = [(w.id, w.name) for w in all_wards]
+    choice_form.ward.choices = choices((w.id, w.name) for w in all_wards)
     shown_wards = all_wards if request.args.get("choose") == "all" else None
     message = None
     step = request.form.get("step")
@@ -190,7 +191,7 @@ def ward():
         flash(_("Your ward is %(ward)s.", ward=chosen.name), "success")
         return redirect(url_for("core.dashboard"), 303)
     if shown_wards is not None:
-        choice_form.ward.choices = [(w.id, w.name) for w in shown_wards]
+        choice_form.ward.choices = choices((w.id, w.name) for w in shown_wards)
     return render_template("auth/ward.html", postcode_form=postcode_form, choice_form=choice_form,
                            show_choice=shown_wards is not None, message=message)
 
