@@ -116,8 +116,8 @@ def detached(obj):
 class FormClient(FlaskClient):
     """A test client that can post forms with a valid CSRF token, as a browser would."""
 
-    def csrf_token(self) -> str:
-        page = self.get("/sign-in").get_data(as_text=True)
+    def csrf_token(self, headers: dict | None = None) -> str:
+        page = self.get("/sign-in", headers=headers).get_data(as_text=True)
         match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or \
             re.search(r'name="csrf_token" value="([^"]+)"', page)
         assert match, "no CSRF token on the sign-in page"
@@ -125,7 +125,7 @@ class FormClient(FlaskClient):
 
     def submit(self, url: str, data: dict | None = None, **kwargs):
         data = dict(data or {})
-        data.setdefault("csrf_token", self.csrf_token())
+        data.setdefault("csrf_token", self.csrf_token(kwargs.get("headers")))
         return self.post(url, data=data, **kwargs)
 
 
@@ -154,6 +154,7 @@ def council(app):
             WardPostcode(ward_id=south.id, postcode="CC1 9ZZ"),
         ])
         db.session.commit()
+        db.session.refresh(c)
         c.wards  # load before detaching
         for ward in c.wards:
             db.session.expunge(ward)

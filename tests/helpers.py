@@ -1,0 +1,45 @@
+"""Checks shared by web and browser tests: page weight and HTML validity."""
+from __future__ import annotations
+
+import gzip
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+PAGE_BUDGET_BYTES = 30 * 1024
+
+
+def page_weight(client, path: str, **kwargs) -> int:
+    """Gzipped bytes of a page's HTML plus the stylesheets it links (first load, nothing cached)."""
+    response = client.get(path, **kwargs)
+    assert response.status_code == 200, f"{path} gave {response.status_code}"
+    html = response.get_data()
+    total = len(gzip.compress(html, 9))
+    for href in re.findall(rb'<link rel="stylesheet" href="([^"]+)"', html):
+        css = client.get(href.decode())
+        assert css.status_code == 200
+        total += len(gzip.compress(css.get_data(), 9))
+        css.close()
+    return total
+
+
+def validate_html(pages: dict[str, str], tmp_path: Path) -> list[str]:
+    """Run the Nu HTML Checker once over many pages; return its error lines."""
+    java = shutil.which("java")
+    assert java, "java is needed for the HTML checker (vnu-jar)"
+    assert VNU_JAR.exists(), "run `npm ci` (make test-deps) to install vnu-jar"
+    files = []
+    for name, html in pages.items():
+        path = tmp_path / f"{name}.html"
+        path.write_text(html, encoding="utf-8")
+        files.append(str(path))
+    result = subprocess.run([java, "-jar", str(VNU_JAR), "--errors-only", "--format", "text", *files],
+                            capture_output=True, text=True, timeout=120)
+    lines = (result.stdout + result.stderr).splitlines()
+    problems = [line for line in lines if ": error:" in line or "fatal" in line.lower()]
+    if result.returncode != 0 and not problems:
+        problems = lines or [f"vnu exited {result.returncode}"]
+    return problems
