@@ -25,7 +25,7 @@ compile-translations: install
 
 # Extract every wrapped string, merge into the Welsh catalogue, compile.
 translations: install
-	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	$(BIN)/pybabel -q extract --ignore-dirs ".* node_modules instance" -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
 	  --project "Connected Council" -o translations/messages.pot .
 	$(BIN)/pybabel -q update --no-fuzzy-matching -i translations/messages.pot -d translations
 	$(BIN)/pybabel -q compile -d translations

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import current_app, redirect, render_template, request, session, url_for
+from flask import current_app, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import select, text
 
@@ -13,9 +13,26 @@ from app.core.web import paginate
 from app.extensions import db
 
 
+class _NoCouncil:
+    """Stands in on the error page shown when no council answers on this host."""
+
+    def name(self, locale: str = "en") -> str:
+        return "Connected Council"
+
+
+@bp.before_app_request
+def require_council() -> None:
+    """Every page belongs to a council; a host that maps to none gets 404 (health checks aside)."""
+    if request.endpoint not in ("static", "core.healthz"):
+        current_council()
+
+
 @bp.app_context_processor
 def layout_context() -> dict:
-    return {"council": current_council()}
+    from app.core.tenancy import resolve_council
+
+    council = g.get("council") or resolve_council(request.host)
+    return {"council": council or _NoCouncil()}
 
 
 def safe_next(target: str | None, fallback: str) -> str:

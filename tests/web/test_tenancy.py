@@ -61,3 +61,9 @@ def test_the_same_email_can_hold_an_account_at_two_councils(app, client, make_us
     make_user(email="both@example.org", council_obj=other)
     with app.app_context():
         assert len(db.session.scalars(select(User).where(User.email == "both@example.org")).all()) == 2
+
+
+def test_with_no_council_set_up_a_visitor_gets_a_plain_not_found_page(client, app):
+    response = client.get("/")
+    assert response.status_code == 404
+    assert "Page not found" in response.get_data(as_text=True)
