@@ -73,6 +73,13 @@ def healthz():
     return "ok", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
 
 
+@bp.get("/ping")
+@public
+def ping():
+    """A trivial page through the same request hooks: the baseline our benchmarks divide by."""
+    return "pong", 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+
 @bp.get("/audit")
 @public
 def audit_heads():
