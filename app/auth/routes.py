@@ -27,8 +27,12 @@ def _failed(response: Response) -> bool:
     return response.status_code != 303
 
 
-def auth_rate_limits(view, *, every_attempt: bool = False):
-    """Failures per account and per IP address; the next one after the limit gets 429."""
+def auth_rate_limits(view=None, *, every_attempt: bool = False):
+    """Failures per account and per IP address; the next one after the limit gets 429.
+
+    With every_attempt=True each POST counts (a reset request never visibly fails)."""
+    if view is None:
+        return lambda v: auth_rate_limits(v, every_attempt=every_attempt)
     deduct = None if every_attempt else _failed
     view = limiter.limit(lambda: current_app.config["AUTH_LIMIT_PER_ACCOUNT"], key_func=_account_key,
                          methods=["POST"], deduct_when=deduct, scope="auth-account")(view)
@@ -105,7 +109,7 @@ def sign_out():
 
 @bp.route("/reset-password", methods=["GET", "POST"])
 @public
-@auth_rate_limits
+@auth_rate_limits(every_attempt=True)
 def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():

@@ -5,6 +5,7 @@ from typing import Iterable
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField as _DateField
+from wtforms import SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 
 
@@ -14,10 +15,16 @@ def choices(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:
 
 
 class DateField(_DateField):
-    """A date with our own translatable message for text that is not a date."""
+    """A date with our own translatable message for text that is not a date.
 
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError(_l("Enter a real date, for example 2026-03-27")) from error
+    Pair it with InputRequired, not DataRequired: DataRequired replaces "Enter a real date" with
+    its own message when the text typed is not a date.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("invalid_value_message", _l("Enter a real date, for example 2026-03-27"))
+        super().__init__(*args, **kwargs)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices shown as checkboxes in a fieldset (the field macro renders it)."""
