@@ -39,7 +39,7 @@ run: compile-translations
 	print('Demo sign-ins (password for all: ' + DEMO_PASSWORD + '):'); \
 	[print(f'  {email:34} {roles}') for email, roles in demo_sign_ins()]"
 	@echo
-	$(BIN)/flask run --host $(HOST) --port $(PORT)
+	JOBS_THREAD=1 $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 test-deps: install
 	@if [ ! -x /usr/bin/chromium ]; then \

@@ -33,16 +33,21 @@ def create_app(config: type[Config] | None = None) -> Flask:
     from app.core import web
     from app.core.i18n import install as install_i18n
 
+    from app.core.publication import install as install_publication
+
     install_i18n(app, babel)
+    install_publication(app)
     web.install(app)
     _enable_sqlite_wal(app)
 
     from app.core import bp as core_bp
     from app.core.errors import install as install_errors
+    from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
     install_errors(app)
 
     from app.core.access import public
@@ -52,6 +57,10 @@ def create_app(config: type[Config] | None = None) -> Flask:
     from app.core.cli import register as register_cli
 
     register_cli(app)
+    if app.config["JOBS_THREAD"] and not app.testing:
+        from app.core.jobs import start_background_thread
+
+        start_background_thread(app)
     return app
 
 

@@ -54,6 +54,9 @@ class Config:
     # Failed sign-in, sign-up and reset attempts (only failures count).
     AUTH_LIMIT_PER_ACCOUNT = os.environ.get("AUTH_LIMIT_PER_ACCOUNT", "10 per minute")
     AUTH_LIMIT_PER_IP = os.environ.get("AUTH_LIMIT_PER_IP", "30 per minute")
+    TWO_FACTOR_LIMIT = os.environ.get("TWO_FACTOR_LIMIT", "5 per minute")
+    # `make run` turns this on so due jobs run without cron; production uses `flask jobs run-due`.
+    JOBS_THREAD = _bool("JOBS_THREAD", False)
 
     # "log" writes emails to the application log; "smtp" sends through MAIL_SERVER.
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp" if os.environ.get("MAIL_SERVER") else "log")

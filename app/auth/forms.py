@@ -80,3 +80,14 @@ class AccountForm(FlaskForm):
 class DeleteAccountForm(FlaskForm):
     confirm = BooleanField(_l("I understand that my account will be deleted and cannot be restored"),
                            validators=[DataRequired(_l("Tick the box to confirm you want to delete your account"))])
+
+
+class TwoFactorForm(FlaskForm):
+    code = StringField(_l("Code from your authenticator app, or a recovery code"),
+                       validators=[DataRequired(_l("Enter the code"))],
+                       description=_l("The 6-digit code changes every 30 seconds."))
+
+
+class TwoFactorSetupForm(FlaskForm):
+    code = StringField(_l("Code from your authenticator app"), validators=[DataRequired(_l("Enter the code"))],
+                       description=_l("Enter the 6-digit code the app shows, to check it is set up."))

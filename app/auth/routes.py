@@ -8,7 +8,7 @@ from flask_login import current_user, login_user, logout_user
 
 from app.auth import bp, services
 from app.auth.forms import (AccountForm, DeleteAccountForm, PostcodeForm, ResetPasswordForm, ResetRequestForm,
-                            SignInForm, SignUpForm, WardChoiceForm)
+                            SignInForm, SignUpForm, TwoFactorForm, TwoFactorSetupForm, WardChoiceForm)
 from app.core import audit
 from app.core.forms import choices
 from app.core.access import client_ip, public, signed_in
@@ -88,11 +88,92 @@ def sign_in():
         user = services.find_user(current_council(), form.email.data)
         if services.check_password(user, form.password.data):
             session.clear()  # a fresh session on sign-in, against session fixation
-            login_user(user)
             session["lang"] = user.language
+            if user.needs_two_factor:
+                session["pending_2fa"] = user.get_id()
+                session["pending_next"] = next_url
+                return redirect(url_for("auth.two_factor" if user.totp_confirmed_at else "auth.two_factor_setup"), 303)
+            login_user(user)
             return redirect(next_url, 303)
         form.password.errors.append(_("The email address or password is not right"))
     return render_template("auth/sign_in.html", form=form, next_url=next_url)
+
+
+def _pending_user():
+    """The person who gave the right password and still owes a second factor."""
+    from app.core.access import load_user_for_session_id
+
+    pending = session.get("pending_2fa")
+    return load_user_for_session_id(pending) if pending else None
+
+
+def _finish_two_factor(user) -> None:
+    next_url = session.pop("pending_next", None)
+    session.pop("pending_2fa", None)
+    session["two_factor"] = True
+    login_user(user)
+    session["after_2fa"] = next_url
+
+
+def _two_factor_key() -> str:
+    return "2fa:" + str(session.get("pending_2fa", "none")).split(":")[0]
+
+
+@bp.route("/sign-in/two-factor", methods=["GET", "POST"])
+@public
+@limiter.limit(lambda: current_app.config["TWO_FACTOR_LIMIT"], key_func=_two_factor_key, methods=["POST"],
+               deduct_when=_failed, scope="two-factor")
+def two_factor():
+    user = _pending_user()
+    if user is None:
+        return redirect(url_for("auth.sign_in"), 303)
+    if user.totp_confirmed_at is None:
+        return redirect(url_for("auth.two_factor_setup"), 303)
+    form = TwoFactorForm()
+    if form.validate_on_submit():
+        if services.check_totp(user, form.code.data) or services.use_recovery_code(user, form.code.data):
+            _finish_two_factor(user)
+            return redirect(safe_next(session.pop("after_2fa", None), url_for("core.dashboard")), 303)
+        form.code.errors.append(_("That code is not right. Check the time on your phone is correct, or use a recovery code."))
+    return render_template("auth/two_factor.html", form=form)
+
+
+@bp.route("/sign-in/two-factor/setup", methods=["GET", "POST"])
+@public
+@limiter.limit(lambda: current_app.config["TWO_FACTOR_LIMIT"], key_func=_two_factor_key, methods=["POST"],
+               deduct_when=_failed, scope="two-factor")
+def two_factor_setup():
+    import segno
+
+    user = _pending_user()
+    if user is None:
+        return redirect(url_for("auth.sign_in"), 303)
+    if user.totp_confirmed_at is not None:
+        return redirect(url_for("auth.two_factor"), 303)
+    secret = session.setdefault("totp_setup_secret", services.new_totp_secret())
+    form = TwoFactorSetupForm()
+    if form.validate_on_submit():
+        codes = services.confirm_totp(user, secret, form.code.data)
+        if codes is not None:
+            session.pop("totp_setup_secret", None)
+            _finish_two_factor(user)
+            session["recovery_codes"] = codes
+            return redirect(url_for("auth.recovery_codes"), 303)
+        form.code.errors.append(_("That code is not right. Check you scanned the code or typed the key correctly."))
+    uri = services.totp_uri(user, secret, current_council().name_en)
+    qr = segno.make(uri, error="m").svg_data_uri(scale=4, dark="#000", light="#fff")
+    spaced = " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+    return render_template("auth/two_factor_setup.html", form=form, qr=qr, secret=spaced)
+
+
+@bp.get("/sign-in/recovery-codes")
+@signed_in
+def recovery_codes():
+    codes = session.pop("recovery_codes", None)
+    if not codes:
+        return redirect(url_for("core.dashboard"), 303)
+    return render_template("auth/recovery_codes.html", codes=codes,
+                           next_url=safe_next(session.pop("after_2fa", None), url_for("core.dashboard")))
 
 
 @bp.post("/sign-out")

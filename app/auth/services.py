@@ -211,3 +211,90 @@ def delete_account(user: User) -> None:
     for org in db.session.scalars(select(Organisation).where(Organisation.members.contains(user))):
         org.members.remove(user)
     db.session.commit()
+
+
+# --- Two-factor sign-in (TOTP, RFC 6238) with one-time recovery codes -------------------------
+import hashlib  # noqa: E402
+import secrets  # noqa: E402
+import time  # noqa: E402
+
+import pyotp  # noqa: E402
+
+from app.core.models import RecoveryCode  # noqa: E402
+
+RECOVERY_CODES = 10
+
+
+def new_totp_secret() -> str:
+    return pyotp.random_base32()
+
+
+def totp_uri(user: User, secret: str, issuer: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=issuer)
+
+
+def check_totp(user: User, code: str, secret: str | None = None) -> bool:
+    """A code from this or the neighbouring 30-second step, never one already used."""
+    code = "".join(ch for ch in (code or "") if ch.isdigit())
+    secret = secret or user.totp_secret
+    if not secret or len(code) != 6:
+        return False
+    totp = pyotp.TOTP(secret)
+    now_step = int(time.time()) // 30
+    for step in (now_step - 1, now_step, now_step + 1):
+        if secrets.compare_digest(totp.at(step * 30), code):
+            if user.last_totp_step is not None and step <= user.last_totp_step:
+                return False  # replayed
+            user.last_totp_step = step
+            db.session.commit()
+            return True
+    return False
+
+
+def _hash_code(code: str) -> str:
+    return hashlib.sha256(code.strip().lower().replace("-", "").encode()).hexdigest()
+
+
+def confirm_totp(user: User, secret: str, code: str) -> list[str] | None:
+    """Turn two-factor on once the person shows a working code; return fresh recovery codes."""
+    if not check_totp(user, code, secret):
+        return None
+    user.totp_secret = secret
+    user.totp_confirmed_at = datetime.now(timezone.utc)
+    codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODES)]
+    db.session.query(RecoveryCode).filter(RecoveryCode.user_id == user.id).delete()
+    for code_text in codes:
+        db.session.add(RecoveryCode(user_id=user.id, code_hash=_hash_code(code_text)))
+    audit.record("account.two_factor_enabled", obj=user, actor=user)
+    db.session.commit()
+    return codes
+
+
+def use_recovery_code(user: User, code: str) -> bool:
+    row = db.session.scalar(select(RecoveryCode).where(RecoveryCode.user_id == user.id,
+                                                       RecoveryCode.code_hash == _hash_code(code or ""),
+                                                       RecoveryCode.used_at.is_(None)))
+    if row is None:
+        return False
+    row.used_at = datetime.now(timezone.utc)
+    audit.record("account.recovery_code_used", obj=user, actor=user)
+    db.session.commit()
+    return True
+
+
+def remaining_recovery_codes(user: User) -> int:
+    return db.session.scalar(select(func.count()).select_from(RecoveryCode).where(
+        RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))) or 0
+
+
+def purge_unconfirmed_accounts(council_id: int, cutoff: datetime) -> int:
+    """Accounts whose email was never confirmed and that hold no role beyond resident."""
+    stale = db.session.scalars(select(User).where(
+        User.council_id == council_id, User.email_confirmed_at.is_(None), User.verified_at.is_(None),
+        User.deleted_at.is_(None), User.created_at < cutoff)).all()
+    purged = 0
+    for user in stale:
+        if user.roles <= {Role.RESIDENT}:
+            delete_account(user)
+            purged += 1
+    return purged

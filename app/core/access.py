@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import wraps
 from typing import Callable
 
-from flask import abort, request
+from flask import abort, request, session
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -53,6 +53,14 @@ def access_of(view: Callable) -> object:
 
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
+    user = load_user_for_session_id(session_id)
+    # Staff roles count as signed in only once the second factor is done in this session.
+    if user is not None and user.needs_two_factor and not session.get("two_factor"):
+        return None
+    return user
+
+
+def load_user_for_session_id(session_id: str) -> User | None:
     try:
         user_id, version = (int(part) for part in session_id.split(":", 1))
     except ValueError:

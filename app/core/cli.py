@@ -40,6 +40,80 @@ def demo() -> None:
     click.echo("Demo data loaded." if created else "Demo data already present; nothing to do.")
 
 
+jobs_cli = AppGroup("jobs", help="Scheduled and queued background jobs.")
+
+
+@jobs_cli.command("run-due")
+def jobs_run_due() -> None:
+    """Run every job that is due now (idempotent: safe to call as often as you like)."""
+    from app.core.jobs import run_due
+
+    ran = run_due()
+    click.echo("\n".join(ran) if ran else "Nothing was due.")
+
+
+@jobs_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def jobs_worker(burst: bool) -> None:
+    """Work the RQ queue (needs REDIS_URL): emails, alerts, exports."""
+    from rq import SimpleWorker
+
+    from app.core.jobs import queue
+
+    if not current_app.config.get("REDIS_URL"):
+        raise click.ClickException("REDIS_URL is not set: jobs run inline, no worker is needed.")
+    q = queue()
+    # SimpleWorker runs jobs in this process, inside this app context (no fork, no shared DB sockets).
+    SimpleWorker([q], connection=q.connection).work(burst=burst)
+
+
+@click.command("retention")
+@click.argument("action", type=click.Choice(["run"]))
+def retention_command(action: str) -> None:
+    """`flask retention run`: purge personal data older than its retention period (audited)."""
+    from app.core.retention import run_retention
+
+    for kind, count in run_retention().items():
+        click.echo(f"{kind}: {count} purged")
+
+
+@click.command("create-admin")
+@click.argument("email")
+@click.option("--name", default="Administrator", help="Display name.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--council", "council_slug", default=None, help="Council slug (default: the default council).")
+def create_admin(email: str, name: str, password: str, council_slug: str | None) -> None:
+    """Create the first administrator (or give an existing account the admin role)."""
+    from sqlalchemy import select
+
+    from app.auth.services import create_account, find_user
+    from app.core import audit
+    from app.core.models import Council, Role, UserRole
+    from app.extensions import db
+
+    query = select(Council).where(Council.slug == council_slug) if council_slug else \
+        select(Council).where(Council.is_default.is_(True))
+    council = db.session.scalar(query)
+    if council is None:
+        raise click.ClickException("No such council. Run `flask demo` or create the council first.")
+    if len(password) < 10:
+        raise click.ClickException("The password must be at least 10 characters.")
+    user = find_user(council, email)
+    if user is None:
+        user = create_account(council, email=email, display_name=name, password=password,
+                              roles=(Role.ADMIN, Role.STAFF))
+    else:
+        for role in (Role.ADMIN, Role.STAFF):
+            if role not in user.roles:
+                user.role_rows.append(UserRole(role=role))
+        audit.record("role.granted", obj=user, actor_role="system", details={"role": "admin", "by": "create-admin"})
+        db.session.commit()
+    click.echo(f"{email} is an administrator of {council.name_en}. They set up two-factor sign-in at first sign-in.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(audit_cli)
     app.cli.add_command(demo)
+    app.cli.add_command(jobs_cli)
+    app.cli.add_command(retention_command)
+    app.cli.add_command(create_admin)

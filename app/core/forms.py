@@ -28,3 +28,43 @@ class DateField(_DateField):
 
 class MultiCheckboxField(SelectMultipleField):
     """Several choices shown as checkboxes in a fieldset (the field macro renders it)."""
+
+
+# --- Forms for core's own pages ---------------------------------------------------------------
+from flask_wtf import FlaskForm  # noqa: E402
+from wtforms import HiddenField, RadioField, StringField, URLField  # noqa: E402
+from wtforms.validators import Email, InputRequired, Length, Optional, URL  # noqa: E402
+
+from app.core.bilingual import BilingualField  # noqa: E402
+
+
+class InterestsForm(FlaskForm):
+    categories = MultiCheckboxField(_l("Topics you care about"))
+    wards = MultiCheckboxField(_l("Wards you want to hear about"),
+                               description=_l("You always hear about your own ward."))
+
+
+class FollowForm(FlaskForm):
+    object_type = HiddenField(validators=[InputRequired()])
+    object_id = HiddenField(validators=[InputRequired()])
+    action = HiddenField(validators=[InputRequired()])
+    next = HiddenField()
+
+
+def delivery_field(label) -> RadioField:
+    return RadioField(label, choices=choices([("instant", _l("Email me as it happens")),
+                                              ("weekly", _l("One email a week")),
+                                              ("off", _l("No emails or messages"))]),
+                      validators=[InputRequired(_l("Choose how you want to hear about this"))])
+
+
+class CouncillorProfileForm(FlaskForm):
+    party = StringField(_l("Party or group"), validators=[Optional(), Length(max=120)])
+    public_email = StringField(_l("Email address for residents"), validators=[
+        Optional(), Email(_l("Enter an email address in the correct format, like name@example.com"),
+                          check_deliverability=False)])
+    phone = StringField(_l("Phone number for residents"), validators=[Optional(), Length(max=40)])
+    interests_url = URLField(_l("Link to your register of interests"), validators=[
+        Optional(), URL(message=_l("Enter a full web address starting with https://"))])
+    bio = BilingualField(_l("About you"), multiline=True, optional=True,
+                         description=_l("A few sentences residents will see on your ward page."))

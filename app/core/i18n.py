@@ -22,7 +22,10 @@ def money(amount: Decimal | float | int, currency: str = "GBP") -> str:
 def install(app: Flask, babel: Babel) -> None:
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(app.root_path + "/../translations"))
+    from app.core.bilingual import pick_for_reader
+
     app.jinja_env.globals.update(
+        bilingual=pick_for_reader,
         get_locale=get_locale,
         text_direction=text_direction,
         LANGUAGE_NAMES=LANGUAGE_NAMES,

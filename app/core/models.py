@@ -26,6 +26,10 @@ class Role(str, enum.Enum):
     ADMIN = "admin"
 
 
+# Roles that see people's data or money: they must sign in with a second factor.
+TWO_FACTOR_ROLES = frozenset({Role.STAFF, Role.CASEWORKER, Role.EVALUATOR, Role.ADMIN})
+
+
 class VerificationMethod(str, enum.Enum):
     EMAIL = "email"
     POLLING_CARD = "polling_card"
@@ -54,6 +58,11 @@ class Council(db.Model):
     contact_address: Mapped[str | None] = mapped_column(Text)
     # Registered with the Open Contracting Partnership before publishing; placeholder until then.
     ocid_prefix: Mapped[str] = mapped_column(String(40), default="ocds-xxxxxx")
+    # Staff-entered text must also be given in Welsh when this is on.
+    welsh_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Pre-election period: new ideas and consultations are not published while it is on.
+    pre_election: Mapped[bool] = mapped_column(Boolean, default=False)
+    pre_election_notice: Mapped[dict] = mapped_column(JSON, default=dict)  # bilingual
 
     wards: Mapped[list[Ward]] = relationship(back_populates="council", order_by="Ward.name")
 
@@ -128,6 +137,10 @@ class User(UserMixin, db.Model):
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Bumped on password change or deletion so that old sessions and reset links stop working.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
+    # Two-factor sign-in (required for staff roles): TOTP secret, set once confirmed.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_totp_step: Mapped[int | None] = mapped_column(Integer)  # refuses replay of a used code
 
     ward: Mapped[Ward | None] = relationship()
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
@@ -139,6 +152,10 @@ class User(UserMixin, db.Model):
 
     def has_role(self, *roles: Role) -> bool:
         return bool(self.roles.intersection(roles))
+
+    @property
+    def needs_two_factor(self) -> bool:
+        return bool(self.roles & TWO_FACTOR_ROLES)
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
@@ -193,3 +210,109 @@ class AuditHead(db.Model):
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     seq: Mapped[int] = mapped_column(Integer)
     mac: Mapped[str] = mapped_column(String(64))
+
+
+# --- Platform services (notifications, follows, jobs, retention, councillors, two-factor) ---
+
+class DeliveryMode(str, enum.Enum):
+    INSTANT = "instant"   # as it happens
+    WEEKLY = "weekly"     # one digest email a week
+    OFF = "off"
+
+
+def _enum(cls, length=20):
+    return Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
+
+
+class Notification(db.Model):
+    """One message to one person. Text is rendered when shown, in the reader's language."""
+    __tablename__ = "notifications"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("councils.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(60))
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    link: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set when an email (instant or digest) has carried this notification.
+    emailed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    in_digest: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class NotificationPreference(db.Model):
+    __tablename__ = "notification_preferences"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(60), primary_key=True)
+    mode: Mapped[DeliveryMode] = mapped_column(_enum(DeliveryMode))
+
+
+class Follow(db.Model):
+    __tablename__ = "follows"
+    __table_args__ = (UniqueConstraint("user_id", "object_type", "object_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("councils.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Interest(db.Model):
+    """A category or a ward a person wants to hear about."""
+    __tablename__ = "interests"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)  # "category" or "ward"
+    value: Mapped[str] = mapped_column(String(60), primary_key=True)
+
+
+class JobRun(db.Model):
+    """One run of a scheduled job for one period; the unique key makes runs idempotent."""
+    __tablename__ = "job_runs"
+    __table_args__ = (UniqueConstraint("name", "period"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    period: Mapped[str] = mapped_column(String(40))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str | None] = mapped_column(Text)
+
+
+class ScheduledTask(db.Model):
+    """A job to run once at a given time (a phase change, a deadline)."""
+    __tablename__ = "scheduled_tasks"
+    __table_args__ = (UniqueConstraint("job", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(80))
+    key: Mapped[str] = mapped_column(String(120))  # e.g. "process:12:voting"; one task per key
+    run_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str | None] = mapped_column(Text)
+
+
+class RetentionSetting(db.Model):
+    __tablename__ = "retention_settings"
+    council_id: Mapped[int] = mapped_column(ForeignKey("councils.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(60), primary_key=True)
+    days: Mapped[int] = mapped_column(Integer)
+
+
+class CouncillorProfile(db.Model):
+    __tablename__ = "councillor_profiles"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    party: Mapped[str | None] = mapped_column(String(120))
+    public_email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    interests_url: Mapped[str | None] = mapped_column(String(500))
+    bio: Mapped[dict] = mapped_column(JSON, default=dict)  # bilingual {"en": ..., "cy": ...}
+
+    user: Mapped[User] = relationship()
+
+
+class RecoveryCode(db.Model):
+    __tablename__ = "recovery_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -53,6 +53,8 @@ class Registry:
 home_sections = Registry("home section")
 # "My council" dashboard. Provider(user) -> Section | None
 dashboard_sections = Registry("dashboard section")
+# A ward's page: what is open in that ward. Provider(ward, user_or_None) -> Section | None
+ward_sections = Registry("ward section")
 # "Download my data": Provider(user) -> (key, JSON-serialisable data) | None
 personal_data_exporters = Registry("personal data exporter")
 # "Delete my account": Provider(user) -> None; erases or detaches a module's personal data.

@@ -12,7 +12,7 @@ from flask import Blueprint, url_for
 from app import create_app
 from app.core.access import access_of, role_required
 from app.core.models import Role
-from tests.conftest import FormClient
+from tests.conftest import FormClient, sign_in
 
 
 def _probe_blueprint() -> Blueprint:
@@ -77,7 +77,7 @@ def test_anonymous_visitors_are_sent_to_sign_in_from_every_protected_route(probe
 def test_each_role_is_refused_everywhere_it_is_not_named(probed_app, make_user, role):
     client = probed_app.test_client()
     user = make_user(role)
-    assert client.submit("/sign-in", {"email": user.email, "password": "correct horse battery"}).status_code == 303
+    sign_in(client, user)
     token = client.csrf_token()
     refused = 0
     for rule, (_kind, roles, any_signed_in) in _protected_rules(probed_app):

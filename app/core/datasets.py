@@ -1,0 +1,134 @@
+"""The dataset registry and the one export helper (CSV, streaming XLSX, JSON).
+
+Modules register datasets; `/open-data` lists them and serves each in every format. No
+personal data goes into a dataset: residents appear pseudonymously or not at all.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Callable, Iterable, Iterator
+
+from flask import Response, stream_with_context
+from flask_babel import lazy_gettext as _l
+
+OGL = "OGL-UK-3.0"
+OGL_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
+# Spreadsheet programs run cells that start with these as formulas (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass
+class DatasetField:
+    name: str
+    type: str  # string, integer, number, boolean, date, datetime
+    meaning: Any  # lazy string
+
+
+@dataclass
+class Dataset:
+    name: str  # URL slug
+    title: Any
+    description: Any
+    fields: list[DatasetField]
+    rows: Callable[[int], Iterable[dict[str, Any]]]  # council_id -> rows, fields by name
+    licence: str = OGL
+    update_frequency: Any = field(default_factory=lambda: _l("daily"))
+
+
+datasets: dict[str, Dataset] = {}
+
+
+def register_dataset(dataset: Dataset) -> None:
+    existing = datasets.get(dataset.name)
+    if existing is not None and existing is not dataset:
+        raise ValueError(f"dataset {dataset.name!r} is already registered")
+    datasets[dataset.name] = dataset
+
+
+def csv_cell(value: Any) -> str:
+    """A cell as text, with a leading apostrophe where a spreadsheet would see a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    text = str(value)
+    if text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def iter_csv(fields: list[str], rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(fields)
+    for row in rows:
+        writer.writerow([csv_cell(row.get(name)) for name in fields])
+        if buffer.tell() > 65536:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def write_xlsx(fields: list[str], rows: Iterable[dict[str, Any]], target) -> None:
+    """Write-only openpyxl: rows go to disk as they come, so memory stays flat."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("data")
+    sheet.append(fields)
+    for row in rows:
+        cells = []
+        for name in fields:
+            value = _json_value(row.get(name))
+            if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.data_type = "s"  # text, never a formula
+                cells.append(cell)
+            else:
+                cells.append(value)
+        sheet.append(cells)
+    book.save(target)
+
+
+def export_response(fmt: str, filename: str, fields: list[str], rows: Iterable[dict[str, Any]]) -> Response:
+    """The one way to send a download: CSV and JSON stream; XLSX is spooled to a temporary file."""
+    disposition = {"Content-Disposition": f'attachment; filename="{filename}.{fmt}"'}
+    if fmt == "csv":
+        return Response(stream_with_context(iter_csv(fields, rows)), mimetype="text/csv", headers=disposition)
+    if fmt == "json":
+        def generate() -> Iterator[str]:
+            yield "["
+            for i, row in enumerate(rows):
+                yield ("," if i else "") + json.dumps({k: _json_value(row.get(k)) for k in fields}, ensure_ascii=False)
+            yield "]\n"
+        return Response(stream_with_context(generate()), mimetype="application/json", headers=disposition)
+    if fmt == "xlsx":
+        spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+        write_xlsx(fields, rows, spool)
+        spool.seek(0)
+
+        def chunks() -> Iterator[bytes]:
+            with spool:
+                while block := spool.read(65536):
+                    yield block
+        return Response(chunks(), headers=disposition,
+                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    raise ValueError(f"unknown format {fmt}")

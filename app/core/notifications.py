@@ -1,0 +1,176 @@
+"""Notifications: modules register kinds; one service delivers them in-app and by email.
+
+A kind says who gets it and how it reads. Each person chooses per kind: as it happens, a weekly
+digest, or off. Emails are rendered in the reader's language and carry a one-click unsubscribe.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, Iterable
+
+from flask import current_app, render_template, url_for
+from flask_babel import force_locale, gettext as _
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import func, select
+
+from app.core.mail import send_mail
+from app.core.models import DeliveryMode, Notification, NotificationPreference, User
+from app.extensions import db
+
+
+@dataclass
+class NotificationKind:
+    name: str
+    label: Any  # lazy string: shown on the preferences page
+    subject: Any  # lazy string with %(param)s placeholders
+    template: str  # text template rendered with `params`, in-app and in email
+    recipients: Callable[[Any], Iterable[User]] | None = None  # who gets it, given the context
+    default_mode: DeliveryMode = DeliveryMode.INSTANT
+
+
+notification_kinds: dict[str, NotificationKind] = {}
+
+
+def register_kind(kind: NotificationKind) -> None:
+    existing = notification_kinds.get(kind.name)
+    if existing is not None and existing is not kind:
+        raise ValueError(f"notification kind {kind.name!r} is already registered")
+    notification_kinds[kind.name] = kind
+
+
+def mode_for(user: User, kind: NotificationKind) -> DeliveryMode:
+    pref = db.session.get(NotificationPreference, (user.id, kind.name))
+    return pref.mode if pref else kind.default_mode
+
+
+def set_mode(user: User, kind_name: str, mode: DeliveryMode) -> None:
+    pref = db.session.get(NotificationPreference, (user.id, kind_name))
+    if pref is None:
+        db.session.add(NotificationPreference(user_id=user.id, kind=kind_name, mode=mode))
+    else:
+        pref.mode = mode
+    db.session.commit()
+
+
+def render_text(notification: Notification, locale: str) -> tuple[str, str]:
+    """(subject, body) of a notification in `locale`."""
+    kind = notification_kinds.get(notification.kind)
+    if kind is None:
+        return notification.kind, ""
+    with force_locale(locale):
+        subject = str(kind.subject) % notification.params if notification.params else str(kind.subject)
+        body = render_template(kind.template, params=notification.params).strip()
+    return subject, body
+
+
+def notify(kind_name: str, *, council_id: int, params: dict | None = None, link: str | None = None,
+           recipients: Iterable[User] | None = None, context: Any = None) -> list[Notification]:
+    """Record the notification for each recipient and send the instant emails."""
+    kind = notification_kinds[kind_name]
+    people = list(recipients if recipients is not None else (kind.recipients(context) if kind.recipients else []))
+    created: list[tuple[Notification, User]] = []
+    seen: set[int] = set()
+    for user in people:
+        if user.id in seen or user.deleted_at is not None or user.council_id != council_id:
+            continue
+        seen.add(user.id)
+        mode = mode_for(user, kind)
+        if mode == DeliveryMode.OFF:
+            continue
+        note = Notification(council_id=council_id, user_id=user.id, kind=kind_name, params=params or {},
+                            link=link, in_digest=mode == DeliveryMode.WEEKLY)
+        db.session.add(note)
+        created.append((note, user))
+    db.session.commit()
+    for note, user in created:
+        if not note.in_digest:
+            _email_one(note, user)
+    db.session.commit()
+    return [note for note, _user in created]
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="cc-unsubscribe")
+
+
+def unsubscribe_token(user: User, kind_name: str) -> str:
+    return _serializer().dumps({"u": user.id, "k": kind_name})
+
+
+def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
+    try:
+        data = _serializer().loads(token)
+    except BadSignature:
+        return None
+    return data.get("u"), data.get("k")
+
+
+def _absolute(link: str | None) -> str | None:
+    if not link:
+        return None
+    if link.startswith("http"):
+        return link
+    return url_for("core.home", _external=True).rstrip("/") + link
+
+
+def _unsubscribe_headers(url: str) -> dict[str, str]:
+    # RFC 8058: mail programs can unsubscribe with one click, without opening a page.
+    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+
+def _email_one(note: Notification, user: User) -> None:
+    from app.core.jobs import enqueue
+
+    subject, body = render_text(note, user.language)
+    unsubscribe = url_for("core.unsubscribe", token=unsubscribe_token(user, note.kind), _external=True)
+    with force_locale(user.language):
+        text = render_template("core/email/notification.txt", body=body, link=_absolute(note.link),
+                               unsubscribe=unsubscribe, kind=notification_kinds[note.kind])
+    enqueue(send_mail, user.email, subject, text, _unsubscribe_headers(unsubscribe))
+    note.emailed_at = datetime.now(timezone.utc)
+
+
+def send_weekly_digests() -> str:
+    """One email per person merging every digest notification not yet emailed."""
+    from app.core.jobs import enqueue
+
+    pending = db.session.scalars(select(Notification).where(Notification.in_digest.is_(True),
+                                                            Notification.emailed_at.is_(None))
+                                 .order_by(Notification.user_id, Notification.created_at)).all()
+    by_user: dict[int, list[Notification]] = {}
+    for note in pending:
+        by_user.setdefault(note.user_id, []).append(note)
+    now = datetime.now(timezone.utc)
+    for user_id, notes in by_user.items():
+        user = db.session.get(User, user_id)
+        if user is None or user.deleted_at is not None:
+            continue
+        items = []
+        for note in notes:
+            subject, body = render_text(note, user.language)
+            items.append({"subject": subject, "body": body, "link": _absolute(note.link)})
+            note.emailed_at = now
+        unsubscribe = url_for("core.notification_settings", _external=True)
+        with force_locale(user.language):
+            subject = _("Your weekly update: %(count)s new", count=len(items))
+            text = render_template("core/email/digest.txt", items=items, settings=unsubscribe)
+        enqueue(send_mail, user.email, subject, text)
+    db.session.commit()
+    return f"{len(by_user)} digests"
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+
+
+def purge_notifications(council_id: int, cutoff: datetime) -> int:
+    old = db.session.scalars(select(Notification).where(Notification.council_id == council_id,
+                                                        Notification.created_at < cutoff)).all()
+    for note in old:
+        db.session.delete(note)
+    return len(old)
+
+
+WEEK = timedelta(days=7)
