@@ -57,6 +57,7 @@ class Config:
     TWO_FACTOR_LIMIT = os.environ.get("TWO_FACTOR_LIMIT", "5 per minute")
     # `make run` turns this on so due jobs run without cron; production uses `flask jobs run-due`.
     JOBS_THREAD = _bool("JOBS_THREAD", False)
+    RQ_QUEUE = os.environ.get("RQ_QUEUE", "council")
 
     # "log" writes emails to the application log; "smtp" sends through MAIL_SERVER.
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp" if os.environ.get("MAIL_SERVER") else "log")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 audit_cli = AppGroup("audit", help="Check and publish the audit log chain.")
 
@@ -32,6 +32,7 @@ def audit_publish_head() -> None:
 
 
 @click.command("demo")
+@with_appcontext
 def demo() -> None:
     """Fill the database with a realistic demo council, once."""
     from app.core.demo import load_demo
@@ -68,6 +69,7 @@ def jobs_worker(burst: bool) -> None:
 
 
 @click.command("retention")
+@with_appcontext
 @click.argument("action", type=click.Choice(["run"]))
 def retention_command(action: str) -> None:
     """`flask retention run`: purge personal data older than its retention period (audited)."""
@@ -82,6 +84,7 @@ def retention_command(action: str) -> None:
 @click.option("--name", default="Administrator", help="Display name.")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--council", "council_slug", default=None, help="Council slug (default: the default council).")
+@with_appcontext
 def create_admin(email: str, name: str, password: str, council_slug: str | None) -> None:
     """Create the first administrator (or give an existing account the admin role)."""
     from sqlalchemy import select

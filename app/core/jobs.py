@@ -23,7 +23,6 @@ from app.core.models import JobRun, ScheduledTask
 from app.extensions import db
 
 log = logging.getLogger(__name__)
-QUEUE_NAME = "council"
 
 
 # --- The queue -------------------------------------------------------------------------------
@@ -54,7 +53,7 @@ def queue():
     from redis import Redis
     from rq import Queue
 
-    return Queue(QUEUE_NAME, connection=Redis.from_url(current_app.config["REDIS_URL"]))
+    return Queue(current_app.config["RQ_QUEUE"], connection=Redis.from_url(current_app.config["REDIS_URL"]))
 
 
 def enqueue(func: Callable, *args: Any, **kwargs: Any) -> None:

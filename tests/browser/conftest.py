@@ -1,0 +1,212 @@
+"""Browser tests: Debian's Chromium driven by Playwright against the app on a live server.
+
+Every test here is marked `browser`. Pages are checked with axe-core (WCAG 2.2 AA tags); a test
+fails on any violation. Flow tests take `flow_page`, which runs each test twice: JavaScript on
+and JavaScript off.
+"""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page
+from werkzeug.serving import make_server
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+# Fail fast: a missing element should fail a test in seconds, not hang it for 30.
+TIMEOUT_MS = 10_000
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    # Runs before -m deselects, so `-m browser` and `-m "not browser"` both see the mark.
+    for item in items:
+        if HERE in Path(item.path).resolve().parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium",
+            "args": ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--disable-background-networking", "--disable-component-update",
+                     "--disable-sync"]}
+
+
+@pytest.fixture(scope="session")
+def live_server(app) -> Iterator[str]:
+    """The session app served on a free loopback port; yields its base URL.
+
+    Requests run in the server's threads, each in an app context of its own. Tests must not
+    hold an app context while the browser works: set data up first, then drive the page.
+    """
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server) -> str:
+    # Replaces pytest-playwright's own base_url (which --base-url would set): pages here are
+    # always those of the live server. pytest-playwright puts it in browser_context_args.
+    return live_server
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # bypass_csp: the app's CSP forbids inline script, and axe is injected as inline script.
+    return {**browser_context_args, "bypass_csp": True}
+
+
+class _Audits:
+    """Counts the documents each page loads and which of them axe has checked."""
+
+    def __init__(self) -> None:
+        self.loads: dict[int, int] = {}
+        self.checked: dict[int, set[int]] = {}
+
+    def watch(self, page: Page) -> None:
+        key = id(page)
+        self.loads[key] = 0
+        self.checked[key] = set()
+
+        def loaded(_page) -> None:
+            self.loads[key] += 1
+
+        page.on("load", loaded)
+
+    def mark_checked(self, page: Page) -> None:
+        key = id(page)
+        if key in self.loads:
+            self.checked[key].add(self.loads[key])
+
+    def unchecked(self, page: Page) -> list[int]:
+        key = id(page)
+        return sorted(set(range(1, self.loads[key] + 1)) - self.checked[key])
+
+
+@pytest.fixture
+def _audits() -> _Audits:
+    return _Audits()
+
+
+def _format_violations(url: str, violations: list[dict]) -> str:
+    lines = [f"axe found {len(violations)} accessibility violation(s) on {url}:"]
+    for v in violations:
+        lines.append(f"- {v['id']} ({v.get('impact')}): {v['help']}")
+        for node in v["nodes"][:10]:
+            target = " ".join(str(t) for t in node["target"])
+            lines.append(f"    at {target}")
+            summary = (node.get("failureSummary") or "").replace("\n", " ")
+            if summary:
+                lines.append(f"       {summary[:300]}")
+        if len(v["nodes"]) > 10:
+            lines.append(f"    ... and {len(v['nodes']) - 10} more")
+    return "\n".join(lines)
+
+
+_RUN_AXE = """(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})
+    .then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.map(n => ({target: n.target, failureSummary: n.failureSummary}))})))"""
+
+_SCRIPTS_RUN = """() => { const s = document.createElement('script');
+    s.textContent = 'window.__ccScriptsRun = true'; document.head.appendChild(s); s.remove();
+    return window.__ccScriptsRun === true; }"""
+
+
+def _violations_in(page: Page) -> list[dict]:
+    page.add_script_tag(content=AXE_JS.read_text(encoding="utf-8"))
+    return page.evaluate(_RUN_AXE, AXE_TAGS)
+
+
+def _violations_with_scripts_off(page: Page, browser: Browser) -> list[dict]:
+    """axe needs timers, which never fire in a context with JavaScript off. So the document the
+    JS-off browser has (parsed without running any script) is served, at the same URL and the
+    same viewport size, to a scripted auditing tab whose own page scripts are blocked."""
+    html = page.content()
+    url = page.url
+    auditor = browser.new_context(bypass_csp=True, viewport=page.viewport_size)
+    try:
+        auditor.route(lambda u: u == url, lambda route: route.fulfill(
+            status=200, content_type="text/html; charset=utf-8", body=html))
+        auditor.route("**/*.js*", lambda route: route.abort())
+        audit_page = auditor.new_page()
+        audit_page.set_default_timeout(TIMEOUT_MS)
+        audit_page.goto(url)
+        return _violations_in(audit_page)
+    finally:
+        auditor.close()
+
+
+@pytest.fixture
+def axe_check(_audits) -> Callable[[Page], None]:
+    """axe_check(page): fail the test on any axe-core violation of WCAG 2.0/2.1/2.2 A and AA."""
+
+    def check(page: Page) -> None:
+        page.wait_for_load_state("load")
+        _audits.mark_checked(page)
+        if page.evaluate(_SCRIPTS_RUN):
+            violations = _violations_in(page)
+        else:
+            browser = page.context.browser
+            assert browser is not None
+            violations = _violations_with_scripts_off(page, browser)
+        if violations:
+            pytest.fail(_format_violations(page.url, violations), pytrace=False)
+
+    return check
+
+
+def _prepare(page: Page, audits: _Audits) -> Page:
+    page.set_default_timeout(TIMEOUT_MS)
+    page.set_default_navigation_timeout(TIMEOUT_MS)
+    audits.watch(page)
+    return page
+
+
+@pytest.fixture
+def js_page(new_context, _audits) -> Page:
+    """A page with JavaScript on."""
+    return _prepare(new_context(java_script_enabled=True).new_page(), _audits)
+
+
+@pytest.fixture
+def nojs_page(new_context, _audits) -> Page:
+    """A page with JavaScript off, as for someone who has switched it off or whose scripts failed."""
+    return _prepare(new_context(java_script_enabled=False).new_page(), _audits)
+
+
+@pytest.fixture(params=["js-on", "js-off"])
+def flow_page(request, _audits) -> Iterator[Page]:
+    """The same test with JavaScript on and with it off. At the end, every document the page
+    loaded must have been checked with axe_check."""
+    page: Page = request.getfixturevalue("js_page" if request.param == "js-on" else "nojs_page")
+    yield page
+    if not _failed(request.node):
+        page.evaluate("1")  # let pending page events reach Python first
+        missing = _audits.unchecked(page)
+        assert not missing, f"pages loaded but not checked with axe (load numbers): {missing}"
+
+
+def _failed(node) -> bool:
+    report = getattr(node, "_cc_call_report", None)
+    return bool(report and report.failed)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call" and HERE in Path(item.path).resolve().parents:
+        item._cc_call_report = report
+    return report
