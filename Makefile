@@ -37,7 +37,9 @@ run: compile-translations
 	@echo "Connected Council is running at http://$(HOST):$(PORT)/"
 	@$(BIN)/python -c "from app.core.demo import demo_sign_ins, DEMO_PASSWORD; \
 	print('Demo sign-ins (password for all: ' + DEMO_PASSWORD + '):'); \
-	[print(f'  {email:34} {roles}') for email, roles in demo_sign_ins()]"
+	[print(f'  {email:34} {roles}') for email, roles in demo_sign_ins()]; \
+	print('Staff, caseworker, evaluator and admin accounts also ask for a two-factor code:'); \
+	print('  run  .venv/bin/flask demo-code  for the current one (key GLANRAFONDEMOKEY).')"
 	@echo
 	JOBS_THREAD=1 $(BIN)/flask run --host $(HOST) --port $(PORT)
 

@@ -114,9 +114,20 @@ def create_admin(email: str, name: str, password: str, council_slug: str | None)
     click.echo(f"{email} is an administrator of {council.name_en}. They set up two-factor sign-in at first sign-in.")
 
 
+@click.command("demo-code")
+def demo_code() -> None:
+    """Print the current two-factor code of the demo staff accounts."""
+    import pyotp
+
+    from app.core.demo import DEMO_TOTP_SECRET
+
+    click.echo(pyotp.TOTP(DEMO_TOTP_SECRET).now())
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(audit_cli)
     app.cli.add_command(demo)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(retention_command)
     app.cli.add_command(create_admin)
+    app.cli.add_command(demo_code)

@@ -6,12 +6,15 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 
-from app.core.models import (Council, Organisation, Role, SizeBand, Team, User, UserRole, VerificationMethod,
-                             Ward, WardPostcode)
+from app.core.models import (Council, CouncillorProfile, Organisation, Role, SizeBand, Team, User, UserRole,
+                             VerificationMethod, Ward, WardPostcode)
 from app.extensions import db
 
 DEMO_SLUG = "glanrafon"
 DEMO_PASSWORD = "council-demo-2026"
+# Demo staff accounts share this authenticator key (never do this for real accounts):
+# `flask demo-code` prints the current six-digit code.
+DEMO_TOTP_SECRET = "GLANRAFONDEMOKEY"
 
 WARDS = [
     # name, ONS-style code, population, postcode district
@@ -102,6 +105,9 @@ def load_demo(seed: int = 2026) -> bool:
                     email_confirmed_at=now if verified else None, verified_at=now if verified else None,
                     verification_method=VerificationMethod.EMAIL if verified else None)
         user.role_rows = [UserRole(role=r) for r in roles]
+        if user.needs_two_factor:
+            user.totp_secret = DEMO_TOTP_SECRET
+            user.totp_confirmed_at = now
         db.session.add(user)
         return user
 
@@ -114,8 +120,21 @@ def load_demo(seed: int = 2026) -> bool:
             teams[team_name] = team
             team.members.append(user)
             db.session.add(team)
+    parties = ["Plaid Cymru", "Labour", "Independent", "Liberal Democrats", "Conservative", "Green"]
     for i, name in enumerate(COUNCILLOR_NAMES):
-        person(f"cllr.{i + 1}@example.org", f"Cllr {name}", (Role.COUNCILLOR,), wards[i // 2], "cy" if i % 3 == 0 else "en")
+        councillor = person(f"cllr.{i + 1}@example.org", f"Cllr {name}", (Role.COUNCILLOR,), wards[i // 2],
+                            "cy" if i % 3 == 0 else "en")
+        db.session.flush()
+        ward_name = wards[i // 2].name
+        # Some profiles have no Welsh yet, so the fallback note shows in the demo.
+        bio = {"en": f"I have lived in {ward_name} for {10 + i} years. Ask me about parks, buses and schools.",
+               "cy": f"Rydw i wedi byw yn {ward_name} ers {10 + i} mlynedd. Gofynnwch i mi am barciau, bysiau ac ysgolion."
+               if i % 2 == 0 else ""}
+        db.session.add(CouncillorProfile(user_id=councillor.id, party=parties[i % len(parties)],
+                                         public_email=f"cllr.{i + 1}@glanrafon.example.org",
+                                         phone=f"01632 96{i:04d}",
+                                         interests_url=f"https://glanrafon.example.org/councillors/{i + 1}/interests",
+                                         bio=bio))
 
     for name, company, charity, band, vcse, member in ORGANISATIONS:
         org = Organisation(council_id=council.id, name=name, company_number=company, charity_number=charity,

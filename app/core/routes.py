@@ -49,7 +49,14 @@ def layout_context() -> dict:
     if current_user.is_authenticated:
         from app.core.notifications import unread_count
         unread = unread_count(current_user)
-    return {"council": council or _NoCouncil(), "unread_notifications": unread, "Role": Role}
+    return {"council": council or _NoCouncil(), "unread_notifications": unread, "Role": Role,
+            "is_following": _is_following}
+
+
+def _is_following(object_type: str, object_id: int) -> bool:
+    from app.core.follows import is_following
+
+    return current_user.is_authenticated and is_following(current_user, object_type, object_id)
 
 
 def safe_next(target: str | None, fallback: str) -> str:

@@ -12,7 +12,7 @@ from typing import Callable, Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -38,6 +38,13 @@ def browser_type_launch_args(browser_type_launch_args):
                      "--disable-sync"]}
 
 
+class _QuietRequestHandler(WSGIRequestHandler):
+    """No access-log line per request (a failing test's report is long enough); errors still log."""
+
+    def log_request(self, code="-", size="-") -> None:
+        pass
+
+
 @pytest.fixture(scope="session")
 def live_server(app) -> Iterator[str]:
     """The session app served on a free loopback port; yields its base URL.
@@ -45,7 +52,7 @@ def live_server(app) -> Iterator[str]:
     Requests run in the server's threads, each in an app context of its own. Tests must not
     hold an app context while the browser works: set data up first, then drive the page.
     """
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietRequestHandler)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:

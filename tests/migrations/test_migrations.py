@@ -57,3 +57,17 @@ def test_runs_on_the_database_this_suite_was_asked_for(empty_app):
         else "sqlite"
     with empty_app.app_context():
         assert db.engine.dialect.name == expected
+
+
+def test_upgrading_a_database_that_already_holds_a_council_keeps_it(empty_app):
+    """Columns added later need defaults that work for rows that already exist."""
+    from sqlalchemy import text
+
+    with empty_app.app_context():
+        upgrade(directory=str(ROOT / "migrations"), revision="0001_core")
+        db.session.execute(text("INSERT INTO councils (slug, name_en, host_names, is_default, languages, ocid_prefix) "
+                                "VALUES ('old', 'Old Council', '', true, 'en cy', 'ocds-xxxxxx')"))
+        db.session.commit()
+        upgrade(directory=str(ROOT / "migrations"))
+        row = db.session.execute(text("SELECT name_en, welsh_required, pre_election FROM councils")).one()
+        assert (row[0], bool(row[1]), bool(row[2])) == ("Old Council", False, False)
