@@ -80,27 +80,28 @@ class _Audits:
     """Counts the documents each page loads and which of them axe has checked."""
 
     def __init__(self) -> None:
-        self.loads: dict[int, int] = {}
+        self.loads: dict[int, list[str]] = {}
         self.checked: dict[int, set[int]] = {}
 
     def watch(self, page: Page) -> None:
         key = id(page)
-        self.loads[key] = 0
+        self.loads[key] = []
         self.checked[key] = set()
 
-        def loaded(_page) -> None:
-            self.loads[key] += 1
+        def loaded(loaded_page: Page) -> None:
+            self.loads[key].append(loaded_page.url)
 
         page.on("load", loaded)
 
     def mark_checked(self, page: Page) -> None:
         key = id(page)
         if key in self.loads:
-            self.checked[key].add(self.loads[key])
+            self.checked[key].add(len(self.loads[key]))
 
-    def unchecked(self, page: Page) -> list[int]:
+    def unchecked(self, page: Page) -> list[str]:
+        """The URLs of documents that were loaded and left without an axe check."""
         key = id(page)
-        return sorted(set(range(1, self.loads[key] + 1)) - self.checked[key])
+        return [url for number, url in enumerate(self.loads[key], 1) if number not in self.checked[key]]
 
 
 @pytest.fixture
@@ -203,7 +204,7 @@ def flow_page(request, _audits) -> Iterator[Page]:
     if not _failed(request.node):
         page.evaluate("1")  # let pending page events reach Python first
         missing = _audits.unchecked(page)
-        assert not missing, f"pages loaded but not checked with axe (load numbers): {missing}"
+        assert not missing, f"pages loaded but not checked with axe_check: {missing}"
 
 
 def _failed(node) -> bool:

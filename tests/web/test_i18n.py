@@ -47,7 +47,7 @@ def test_the_catalogue_covers_every_string_in_the_code():
     from babel.messages.extract import extract_from_dir
 
     known = {m.id for m in _catalogue() if m.id}
-    method_map = [("app/**.py", "python"), ("app/**/templates/**.html", "jinja2")]
+    method_map = [("app/**.py", "python"), ("app/**/templates/**.html", "jinja2"), ("app/**/templates/**.txt", "jinja2")]
     missing = set()
     # Folders starting with "_" (our _macros) must be scanned too; babel skips them by default.
     def directory_filter(path: str) -> bool:
