@@ -12,6 +12,7 @@ from typing import Any, Sequence
 
 from flask import Flask, Response, current_app, g, make_response, render_template, request, session
 from flask_login import current_user
+from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import Select, func, select
 
 from app.extensions import db, htmx
@@ -85,7 +86,18 @@ def _static_version(app: Flask, filename: str) -> str | None:
         return None
 
 
+class _SessionInterface(SecureCookieSessionInterface):
+    """Static files never depend on the cookie; saying they do stops shared caches keeping them."""
+
+    def save_session(self, app, session, response) -> None:
+        super().save_session(app, session, response)
+        if request.endpoint == "static":
+            response.vary.discard("Cookie")
+
+
 def install(app: Flask) -> None:
+    app.session_interface = _SessionInterface()
+
     @app.before_request
     def start_timer() -> None:
         g.request_started = time.perf_counter()
@@ -117,9 +129,11 @@ def install(app: Flask) -> None:
         if request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if request.endpoint == "static" and request.args.get("v"):
+            response.cache_control.no_cache = None
             response.cache_control.public = True
             response.cache_control.max_age = app.config["STATIC_MAX_AGE"]
             response.cache_control.immutable = True
+            response.headers.pop("Expires", None)
         elif request.endpoint != "static" and current_user and current_user.is_authenticated:
             # Personal pages must not be kept by shared caches or the back button of a shared PC.
             response.cache_control.private = True

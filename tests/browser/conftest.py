@@ -7,11 +7,12 @@ and JavaScript off.
 from __future__ import annotations
 
 import threading
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Page
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 HERE = Path(__file__).resolve().parent
@@ -133,33 +134,57 @@ _SCRIPTS_RUN = """() => { const s = document.createElement('script');
     return window.__ccScriptsRun === true; }"""
 
 
+@lru_cache(maxsize=1)
+def _axe_source() -> str:
+    return AXE_JS.read_text(encoding="utf-8")
+
+
 def _violations_in(page: Page) -> list[dict]:
-    page.add_script_tag(content=AXE_JS.read_text(encoding="utf-8"))
+    page.add_script_tag(content=_axe_source())
     return page.evaluate(_RUN_AXE, AXE_TAGS)
 
 
-def _violations_with_scripts_off(page: Page, browser: Browser) -> list[dict]:
+class _ScriptsOffAuditor:
     """axe needs timers, which never fire in a context with JavaScript off. So the document the
     JS-off browser has (parsed without running any script) is served, at the same URL and the
-    same viewport size, to a scripted auditing tab whose own page scripts are blocked."""
-    html = page.content()
-    url = page.url
-    auditor = browser.new_context(bypass_csp=True, viewport=page.viewport_size)
-    try:
-        auditor.route(lambda u: u == url, lambda route: route.fulfill(
-            status=200, content_type="text/html; charset=utf-8", body=html))
-        auditor.route("**/*.js*", lambda route: route.abort())
-        audit_page = auditor.new_page()
-        audit_page.set_default_timeout(TIMEOUT_MS)
-        audit_page.goto(url)
-        return _violations_in(audit_page)
-    finally:
-        auditor.close()
+    same viewport size, to a scripted auditing tab whose own page scripts are blocked; its
+    stylesheet and images still come from the live server."""
+
+    def __init__(self) -> None:
+        self._page: Page | None = None
+        self._html = ""
+
+    def _serve(self, route, request) -> None:
+        if request.resource_type == "document":
+            route.fulfill(status=200, content_type="text/html; charset=utf-8", body=self._html)
+        elif request.resource_type == "script":
+            route.abort()
+        else:
+            route.continue_()
+
+    def violations(self, page: Page) -> list[dict]:
+        browser = page.context.browser
+        assert browser is not None
+        if self._page is None or self._page.viewport_size != page.viewport_size:
+            self.close()
+            context = browser.new_context(bypass_csp=True, viewport=page.viewport_size)
+            context.route("**/*", self._serve)
+            self._page = context.new_page()
+            self._page.set_default_timeout(TIMEOUT_MS)
+        self._html = page.content()
+        self._page.goto(page.url)
+        return _violations_in(self._page)
+
+    def close(self) -> None:
+        if self._page is not None:
+            self._page.context.close()
+            self._page = None
 
 
 @pytest.fixture
-def axe_check(_audits) -> Callable[[Page], None]:
+def axe_check(_audits) -> Iterator[Callable[[Page], None]]:
     """axe_check(page): fail the test on any axe-core violation of WCAG 2.0/2.1/2.2 A and AA."""
+    auditor = _ScriptsOffAuditor()
 
     def check(page: Page) -> None:
         page.wait_for_load_state("load")
@@ -167,32 +192,39 @@ def axe_check(_audits) -> Callable[[Page], None]:
         if page.evaluate(_SCRIPTS_RUN):
             violations = _violations_in(page)
         else:
-            browser = page.context.browser
-            assert browser is not None
-            violations = _violations_with_scripts_off(page, browser)
+            violations = auditor.violations(page)
         if violations:
             pytest.fail(_format_violations(page.url, violations), pytrace=False)
 
-    return check
-
-
-def _prepare(page: Page, audits: _Audits) -> Page:
-    page.set_default_timeout(TIMEOUT_MS)
-    page.set_default_navigation_timeout(TIMEOUT_MS)
-    audits.watch(page)
-    return page
+    yield check
+    auditor.close()
 
 
 @pytest.fixture
-def js_page(new_context, _audits) -> Page:
+def make_page(new_context, _audits) -> Callable[..., Page]:
+    """make_page(**context_args): a page in a new context (bypass_csp and base_url already set),
+    e.g. make_page(viewport={"width": 320, "height": 640}) or make_page(java_script_enabled=False)."""
+
+    def make(**context_args) -> Page:
+        page = new_context(**context_args).new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.set_default_navigation_timeout(TIMEOUT_MS)
+        _audits.watch(page)
+        return page
+
+    return make
+
+
+@pytest.fixture
+def js_page(make_page) -> Page:
     """A page with JavaScript on."""
-    return _prepare(new_context(java_script_enabled=True).new_page(), _audits)
+    return make_page(java_script_enabled=True)
 
 
 @pytest.fixture
-def nojs_page(new_context, _audits) -> Page:
+def nojs_page(make_page) -> Page:
     """A page with JavaScript off, as for someone who has switched it off or whose scripts failed."""
-    return _prepare(new_context(java_script_enabled=False).new_page(), _audits)
+    return make_page(java_script_enabled=False)
 
 
 @pytest.fixture(params=["js-on", "js-off"])

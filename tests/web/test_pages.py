@@ -79,6 +79,8 @@ def test_static_files_have_content_hashed_urls_and_a_long_cache(client, council)
     response = client.get(href)
     assert response.status_code == 200
     assert response.cache_control.max_age == 365 * 24 * 3600 and response.cache_control.immutable
+    assert not response.cache_control.no_cache and "Expires" not in response.headers
+    assert "Cookie" not in response.headers.get("Vary", "")
     response.close()
 
 
