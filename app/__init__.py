@@ -13,6 +13,7 @@ from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrat
 def create_app(config: type[Config] | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     app.config.from_object(config or Config)
+    _refuse_default_secrets(app)
     INSTANCE_DIR.mkdir(exist_ok=True)
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO)
@@ -62,6 +63,19 @@ def create_app(config: type[Config] | None = None) -> Flask:
 
         start_background_thread(app)
     return app
+
+
+def _refuse_default_secrets(app: Flask) -> None:
+    """Outside development, the well-known default keys would let anyone forge a session or
+    re-chain the audit log: refuse to start rather than run like that."""
+    from app.config import DEFAULT_SECRETS
+
+    if app.config["ENVIRONMENT"] == "development" or app.testing:
+        return
+    weak = [name for name, value in DEFAULT_SECRETS.items() if app.config.get(name) in (None, "", value)]
+    if weak:
+        raise RuntimeError(f"Set {' and '.join(weak)} in the environment (long random values), "
+                           "or CC_ENV=development on a laptop.")
 
 
 def _enable_sqlite_wal(app: Flask) -> None:

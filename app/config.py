@@ -31,6 +31,10 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     REDIS_URL = os.environ.get("REDIS_URL") or None
     SERVER_NAME = os.environ.get("SERVER_NAME") or None
+    # Base of links in emails (e.g. https://haveyoursay.example.gov.uk); else the council's host.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or None
+    # "development" allows the built-in secrets and `flask demo`; anything else refuses them.
+    ENVIRONMENT = os.environ.get("CC_ENV", "production")
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
 
     SESSION_COOKIE_HTTPONLY = True
@@ -76,8 +80,12 @@ class Config:
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", 0))
 
 
+DEFAULT_SECRETS = {"SECRET_KEY": "dev-only-not-secret", "AUDIT_HMAC_KEY": "dev-only-audit-key"}
+
+
 class TestConfig(Config):
     TESTING = True
+    ENVIRONMENT = "development"
     SECRET_KEY = "test-secret"
     AUDIT_HMAC_KEY = "test-audit-key"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL_RESOLVED", "sqlite://")

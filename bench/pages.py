@@ -102,7 +102,7 @@ def server_times(port: int, path: str, count: int, cookie: str | None) -> tuple[
 
 
 def run_database(label: str, database_url: str, seconds: int, count: int) -> dict:
-    env = {**os.environ, "DATABASE_URL": database_url, "FLASK_APP": "wsgi", "RATELIMIT_ENABLED": "0",
+    env = {**os.environ, "DATABASE_URL": database_url, "FLASK_APP": "wsgi", "RATELIMIT_ENABLED": "0", "CC_ENV": "development",
            "MAIL_BACKEND": "log"}
     subprocess.run([BIN / "flask", "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
     subprocess.run([BIN / "flask", "demo"], env=env, cwd=ROOT, check=True, capture_output=True)

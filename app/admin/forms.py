@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SearchField, StringField
+from wtforms import BooleanField, IntegerField, SearchField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from app.core.bilingual import BilingualField
@@ -20,6 +20,8 @@ class PersonAccessForm(FlaskForm):
     roles = MultiCheckboxField(_l("Roles"), description=_l(
         "Staff, caseworker, evaluator and administrator roles need two-factor sign-in."))
     teams = MultiCheckboxField(_l("Teams"))
+    represents = SelectField(_l("Ward this councillor represents"), validators=[Optional()],
+                             description=_l("Only for councillors. Their page appears on this ward's page."))
 
 
 class TeamForm(FlaskForm):
@@ -28,10 +30,12 @@ class TeamForm(FlaskForm):
 
 
 class CouncilSettingsForm(FlaskForm):
-    name_en = StringField(_l("Council name in English"), validators=[DataRequired(_l("Enter the council's name"))])
-    name_cy = StringField(_l("Council name in Welsh"), validators=[Optional(), Length(max=200)])
+    name_en = StringField(_l("Council name in English"), validators=[
+        DataRequired(_l("Enter the council's name")), Length(max=200, message=_l("Use 200 characters or fewer"))])
+    name_cy = StringField(_l("Council name in Welsh"), validators=[
+        Optional(), Length(max=200, message=_l("Use 200 characters or fewer"))])
     contact_email = StringField(_l("Contact email address"), validators=[
-        Optional(), Email(_l("Enter an email address in the correct format, like name@example.com"),
+        Optional(), Length(max=254, message=_l("Use 254 characters or fewer")), Email(_l("Enter an email address in the correct format, like name@example.com"),
                           check_deliverability=False)])
     contact_phone = StringField(_l("Contact phone number"), validators=[Optional(), Length(max=40)])
     welsh_required = BooleanField(_l("Staff must give Welsh as well as English for everything they publish"))

@@ -2,14 +2,15 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import or_, select
 
 from app.admin import bp, services
 from app.admin.forms import CouncilSettingsForm, PeopleSearchForm, PersonAccessForm, TeamForm, retention_field
 from app.core.access import role_required
-from app.core.forms import choices
-from app.core.models import AuditEntry, Role, Team, User
+from app.core.forms import choices, per_item_form
+from app.core.models import AuditEntry, CouncillorProfile, Role, Team, User, Ward
 from app.core.retention import days_for, retention_kinds, set_days
 from app.core.tenancy import current_council, get_scoped_or_404, scoped
 from app.core.web import paginate, render_page
@@ -58,14 +59,24 @@ def person(user_id: int):
     form = PersonAccessForm()
     form.roles.choices = choices((r.value, role_label(r)) for r in Role)
     form.teams.choices = choices((str(t.id), t.name) for t in teams)
+    wards = db.session.scalars(scoped(Ward).order_by(Ward.name)).all()
+    form.represents.choices = choices([("", _("None"))] + [(str(w.id), w.name) for w in wards])
     if request.method == "GET":
         form.roles.data = sorted(r.value for r in user.roles)
         form.teams.data = [str(t.id) for t in user.teams]
+        profile = db.session.get(CouncillorProfile, user.id)
+        form.represents.data = str(profile.ward_id) if profile and profile.ward_id else ""
     if form.validate_on_submit():
-        services.set_roles(user, {Role(v) for v in form.roles.data or []})
-        services.set_teams(user, [t for t in teams if str(t.id) in (form.teams.data or [])])
-        flash(_("Roles and teams for %(name)s have been saved.", name=user.display_name), "success")
-        return redirect(url_for("admin.person", user_id=user.id), 303)
+        try:
+            services.set_roles(user, {Role(v) for v in form.roles.data or []}, actor=current_user)
+        except services.LastAdminError:
+            form.roles.errors.append(_("You cannot remove your own administrator role. Ask another administrator."))
+        else:
+            services.set_teams(user, [t for t in teams if str(t.id) in (form.teams.data or [])])
+            chosen = next((w.id for w in wards if str(w.id) == form.represents.data), None)
+            services.set_represented_ward(user, chosen)
+            flash(_("Roles and teams for %(name)s have been saved.", name=user.display_name), "success")
+            return redirect(url_for("admin.person", user_id=user.id), 303)
     return render_template("admin/person.html", person=user, form=form)
 
 
@@ -115,27 +126,22 @@ def council_settings():
     return render_template("admin/council.html", form=form)
 
 
-def _retention_form():
-    kinds = sorted(retention_kinds.values(), key=lambda k: k.name)
-    fields = {f"kind_{i}": retention_field(kind.label) for i, kind in enumerate(kinds)}
-    return type("RetentionForm", (FlaskForm,), fields)(), kinds
-
-
 @bp.route("/retention", methods=["GET", "POST"])
 @admin_only
 def retention():
     council = current_council()
-    form, kinds = _retention_form()
+    form, fields = per_item_form(sorted(retention_kinds.values(), key=lambda k: k.name),
+                                 lambda kind: kind.name, lambda kind: retention_field(kind.label))
     if request.method == "GET":
-        for i, kind in enumerate(kinds):
-            form[f"kind_{i}"].data = days_for(council.id, kind)
+        for kind, name in fields:
+            form[name].data = days_for(council.id, kind)
     if form.validate_on_submit():
-        for i, kind in enumerate(kinds):
-            if form[f"kind_{i}"].data != days_for(council.id, kind):
-                set_days(council.id, kind.name, form[f"kind_{i}"].data)
+        for kind, name in fields:
+            if form[name].data != days_for(council.id, kind):
+                set_days(council.id, kind.name, form[name].data)
         flash(_("Retention periods saved."), "success")
         return redirect(url_for("admin.retention"), 303)
-    return render_template("admin/retention.html", form=form, kinds=kinds)
+    return render_template("admin/retention.html", form=form, fields=fields)
 
 
 @bp.get("/audit")

@@ -4,12 +4,20 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.core import audit
-from app.core.models import Council, Role, Team, User, UserRole
+from app.core.models import Council, CouncillorProfile, Role, Team, User, UserRole
 from app.extensions import db
 
 
-def set_roles(user: User, wanted: set[Role]) -> None:
+class LastAdminError(ValueError):
+    pass
+
+
+def set_roles(user: User, wanted: set[Role], *, actor: User | None = None) -> None:
+    """Grant and revoke roles. An admin cannot remove their own admin role (another admin must),
+    so a council can never lock itself out."""
     current = user.roles
+    if Role.ADMIN in current and Role.ADMIN not in wanted and actor is not None and actor.id == user.id:
+        raise LastAdminError("admins cannot remove their own admin role")
     for role in sorted(wanted - current, key=lambda r: r.value):
         user.role_rows.append(UserRole(role=role))
         audit.record("role.granted", obj=user, details={"role": role.value})
@@ -18,6 +26,19 @@ def set_roles(user: User, wanted: set[Role]) -> None:
         audit.record("role.revoked", obj=user, details={"role": role.value})
     if current != wanted:
         user.session_version += 1  # their next request signs in again, with two-factor if needed
+    db.session.commit()
+
+
+def set_represented_ward(user: User, ward_id: int | None) -> None:
+    profile = db.session.get(CouncillorProfile, user.id)
+    current = profile.ward_id if profile else None
+    if current == ward_id:
+        return
+    if profile is None:
+        profile = CouncillorProfile(user_id=user.id, bio={})
+        db.session.add(profile)
+    profile.ward_id = ward_id
+    audit.record("councillor.ward_set", obj=user, details={"from_ward": current, "to_ward": ward_id})
     db.session.commit()
 
 

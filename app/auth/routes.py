@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 from flask import Response, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import force_locale, gettext as _
@@ -15,6 +16,7 @@ from app.core.access import client_ip, public, signed_in
 from app.core.mail import send_mail
 from app.core.routes import safe_next
 from app.core.tenancy import current_council
+from app.core.web import external_url
 from app.extensions import db, limiter
 
 
@@ -43,7 +45,7 @@ def auth_rate_limits(view=None, *, every_attempt: bool = False):
 
 def _send_confirmation(user) -> None:
     with force_locale(user.language):
-        link = url_for("auth.confirm_email", token=services.make_confirm_token(user), _external=True)
+        link = external_url(current_council(), "auth.confirm_email", token=services.make_confirm_token(user))
         send_mail(user.email, _("Confirm your email address"),
                   _("Hello %(name)s,\n\nConfirm your email address for %(council)s by opening this link:\n%(link)s\n\n"
                     "If you did not create an account, you can ignore this email.",
@@ -63,13 +65,16 @@ def sign_up():
             form.language.data = "en"
     if form.validate_on_submit():
         council = current_council()
-        if services.email_taken(council, form.email.data):
-            form.email.errors.append(_("An account with this email address already exists. Sign in, or reset your password."))
-        else:
-            user = services.create_account(
+        try:
+            user = None if services.email_taken(council, form.email.data) else services.create_account(
                 council, email=form.email.data, display_name=form.display_name.data, password=form.password.data,
                 language=form.language.data, share_with_councillors=form.share_with_councillors.data,
                 contact_for_research=form.contact_for_research.data)
+        except services.EmailTaken:
+            user = None
+        if user is None:
+            form.email.errors.append(_("An account with this email address already exists. Sign in, or reset your password."))
+        else:
             _send_confirmation(user)
             login_user(user)
             session["lang"] = user.language
@@ -91,6 +96,7 @@ def sign_in():
             session["lang"] = user.language
             if user.needs_two_factor:
                 session["pending_2fa"] = user.get_id()
+                session["pending_since"] = int(time.time())
                 session["pending_next"] = next_url
                 return redirect(url_for("auth.two_factor" if user.totp_confirmed_at else "auth.two_factor_setup"), 303)
             login_user(user)
@@ -99,49 +105,60 @@ def sign_in():
     return render_template("auth/sign_in.html", form=form, next_url=next_url)
 
 
+PENDING_SECONDS = 300  # the second step must follow the password within five minutes
+
+
 def _pending_user():
     """The person who gave the right password and still owes a second factor."""
     from app.core.access import load_user_for_session_id
 
     pending = session.get("pending_2fa")
-    return load_user_for_session_id(pending) if pending else None
+    started = session.get("pending_since", 0)
+    if not pending or time.time() - started > PENDING_SECONDS:
+        session.pop("pending_2fa", None)
+        return None
+    return load_user_for_session_id(pending)
 
 
-def _finish_two_factor(user) -> None:
-    next_url = session.pop("pending_next", None)
+def _finish_two_factor(user) -> str:
+    next_url = safe_next(session.pop("pending_next", None), url_for("core.dashboard"))
     session.pop("pending_2fa", None)
-    session["two_factor"] = True
+    session.pop("pending_since", None)
     login_user(user)
-    session["after_2fa"] = next_url
+    session["two_factor"] = True
+    return next_url
 
 
 def _two_factor_key() -> str:
     return "2fa:" + str(session.get("pending_2fa", "none")).split(":")[0]
 
 
+two_factor_limit = limiter.shared_limit(lambda: current_app.config["TWO_FACTOR_LIMIT"], scope="two-factor",
+                                        key_func=_two_factor_key, methods=["POST"], deduct_when=_failed)
+
+
 @bp.route("/sign-in/two-factor", methods=["GET", "POST"])
 @public
-@limiter.limit(lambda: current_app.config["TWO_FACTOR_LIMIT"], key_func=_two_factor_key, methods=["POST"],
-               deduct_when=_failed, scope="two-factor")
+@two_factor_limit
 def two_factor():
     user = _pending_user()
     if user is None:
+        flash(_("Sign in again: the code must follow your password within five minutes."), "info")
         return redirect(url_for("auth.sign_in"), 303)
     if user.totp_confirmed_at is None:
         return redirect(url_for("auth.two_factor_setup"), 303)
     form = TwoFactorForm()
     if form.validate_on_submit():
         if services.check_totp(user, form.code.data) or services.use_recovery_code(user, form.code.data):
-            _finish_two_factor(user)
-            return redirect(safe_next(session.pop("after_2fa", None), url_for("core.dashboard")), 303)
+            return redirect(_finish_two_factor(user), 303)
+        services.record_failed_second_factor(user)
         form.code.errors.append(_("That code is not right. Check the time on your phone is correct, or use a recovery code."))
     return render_template("auth/two_factor.html", form=form)
 
 
 @bp.route("/sign-in/two-factor/setup", methods=["GET", "POST"])
 @public
-@limiter.limit(lambda: current_app.config["TWO_FACTOR_LIMIT"], key_func=_two_factor_key, methods=["POST"],
-               deduct_when=_failed, scope="two-factor")
+@two_factor_limit
 def two_factor_setup():
     import segno
 
@@ -150,30 +167,20 @@ def two_factor_setup():
         return redirect(url_for("auth.sign_in"), 303)
     if user.totp_confirmed_at is not None:
         return redirect(url_for("auth.two_factor"), 303)
-    secret = session.setdefault("totp_setup_secret", services.new_totp_secret())
+    # The key waits on the account (not in the cookie, which is signed but readable) until confirmed.
+    secret = services.pending_totp_secret(user)
     form = TwoFactorSetupForm()
     if form.validate_on_submit():
-        codes = services.confirm_totp(user, secret, form.code.data)
+        codes = services.confirm_totp(user, form.code.data)
         if codes is not None:
-            session.pop("totp_setup_secret", None)
-            _finish_two_factor(user)
-            session["recovery_codes"] = codes
-            return redirect(url_for("auth.recovery_codes"), 303)
+            next_url = _finish_two_factor(user)
+            # Shown once, in this response: never stored anywhere they could be read back.
+            return render_template("auth/recovery_codes.html", codes=codes, next_url=next_url)
         form.code.errors.append(_("That code is not right. Check you scanned the code or typed the key correctly."))
     uri = services.totp_uri(user, secret, current_council().name_en)
     qr = segno.make(uri, error="m").svg_data_uri(scale=4, dark="#000", light="#fff")
     spaced = " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
     return render_template("auth/two_factor_setup.html", form=form, qr=qr, secret=spaced)
-
-
-@bp.get("/sign-in/recovery-codes")
-@signed_in
-def recovery_codes():
-    codes = session.pop("recovery_codes", None)
-    if not codes:
-        return redirect(url_for("core.dashboard"), 303)
-    return render_template("auth/recovery_codes.html", codes=codes,
-                           next_url=safe_next(session.pop("after_2fa", None), url_for("core.dashboard")))
 
 
 @bp.post("/sign-out")
@@ -197,7 +204,7 @@ def reset_request():
         user = services.find_user(current_council(), form.email.data)
         if user is not None:
             with force_locale(user.language):
-                link = url_for("auth.reset_password", token=services.make_reset_token(user), _external=True)
+                link = external_url(current_council(), "auth.reset_password", token=services.make_reset_token(user))
                 send_mail(user.email, _("Choose a new password"),
                           _("Hello %(name)s,\n\nOpen this link within an hour to choose a new password:\n%(link)s\n\n"
                             "If you did not ask for this, you can ignore this email: your password has not changed.",

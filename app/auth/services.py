@@ -7,10 +7,11 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 
-from app.core import audit
+from app.core import audit, tokens
+from app.core.access import active_user
 from app.core.models import (AuditEntry, Council, Organisation, Role, User, UserRole, VerificationMethod,
                              Ward, WardPostcode)
 from app.core.postcodes import normalise_postcode
@@ -71,28 +72,29 @@ def create_account(council: Council, *, email: str, display_name: str, password:
                 share_with_councillors=share_with_councillors, contact_for_research=contact_for_research)
     user.role_rows = [UserRole(role=r) for r in roles]
     db.session.add(user)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as error:  # the same sign-up sent twice, or a race for one address
+        db.session.rollback()
+        raise EmailTaken(email) from error
     audit.record("account.created", obj=user, actor=user)
     db.session.commit()
     return user
 
 
-# Signed tokens. Reset tokens carry the session version, so they stop working once used.
-def _serializer(purpose: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"cc-{purpose}")
+class EmailTaken(ValueError):
+    pass
 
 
+# Reset tokens carry the session version, so they stop working once used.
 def make_reset_token(user: User) -> str:
-    return _serializer("reset").dumps({"id": user.id, "v": user.session_version})
+    return tokens.sign("reset", {"id": user.id, "v": user.session_version})
 
 
 def user_from_reset_token(council: Council, token: str) -> User | None:
-    try:
-        data = _serializer("reset").loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
-    except (BadSignature, SignatureExpired):
-        return None
-    user = db.session.get(User, data.get("id"))
-    if user is None or user.council_id != council.id or user.deleted_at or user.session_version != data.get("v"):
+    data = tokens.unsign("reset", token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"]) or {}
+    user = active_user(council, data.get("id"))
+    if user is None or user.session_version != data.get("v"):
         return None
     return user
 
@@ -105,16 +107,13 @@ def reset_password(user: User, password: str) -> None:
 
 
 def make_confirm_token(user: User) -> str:
-    return _serializer("confirm").dumps({"id": user.id, "email": user.email})
+    return tokens.sign("confirm", {"id": user.id, "email": user.email})
 
 
 def confirm_email(council: Council, token: str) -> User | None:
-    try:
-        data = _serializer("confirm").loads(token, max_age=current_app.config["EMAIL_CONFIRM_MAX_AGE"])
-    except (BadSignature, SignatureExpired):
-        return None
-    user = db.session.get(User, data.get("id"))
-    if user is None or user.council_id != council.id or user.email != data.get("email") or user.deleted_at:
+    data = tokens.unsign("confirm", token, max_age=current_app.config["EMAIL_CONFIRM_MAX_AGE"]) or {}
+    user = active_user(council, data.get("id"))
+    if user is None or user.email != data.get("email"):
         return None
     if user.email_confirmed_at is None:
         now = datetime.now(timezone.utc)
@@ -215,6 +214,7 @@ def delete_account(user: User) -> None:
 
 # --- Two-factor sign-in (TOTP, RFC 6238) with one-time recovery codes -------------------------
 import hashlib  # noqa: E402
+import hmac  # noqa: E402
 import secrets  # noqa: E402
 import time  # noqa: E402
 
@@ -233,36 +233,46 @@ def totp_uri(user: User, secret: str, issuer: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=issuer)
 
 
-def check_totp(user: User, code: str, secret: str | None = None) -> bool:
+def check_totp(user: User, code: str) -> bool:
     """A code from this or the neighbouring 30-second step, never one already used."""
     code = "".join(ch for ch in (code or "") if ch.isdigit())
-    secret = secret or user.totp_secret
+    secret = user.totp_secret
     if not secret or len(code) != 6:
         return False
     totp = pyotp.TOTP(secret)
     now_step = int(time.time()) // 30
     for step in (now_step - 1, now_step, now_step + 1):
         if secrets.compare_digest(totp.at(step * 30), code):
-            if user.last_totp_step is not None and step <= user.last_totp_step:
-                return False  # replayed
-            user.last_totp_step = step
+            # Claim the step in one UPDATE, so a replayed or simultaneous second use fails.
+            claimed = db.session.execute(update(User).where(
+                User.id == user.id, (User.last_totp_step.is_(None)) | (User.last_totp_step < step))
+                .values(last_totp_step=step)).rowcount
             db.session.commit()
-            return True
+            db.session.refresh(user)
+            return claimed == 1
     return False
 
 
 def _hash_code(code: str) -> str:
-    return hashlib.sha256(code.strip().lower().replace("-", "").encode()).hexdigest()
+    # Keyed, so a stolen database alone is not enough to test guesses against the hashes.
+    normalised = code.strip().lower().replace("-", "").replace(" ", "")
+    return hmac.new(current_app.config["SECRET_KEY"].encode(), normalised.encode(), hashlib.sha256).hexdigest()
 
 
-def confirm_totp(user: User, secret: str, code: str) -> list[str] | None:
+def pending_totp_secret(user: User) -> str:
+    if not user.totp_secret:
+        user.totp_secret = new_totp_secret()
+        db.session.commit()
+    return user.totp_secret
+
+
+def confirm_totp(user: User, code: str) -> list[str] | None:
     """Turn two-factor on once the person shows a working code; return fresh recovery codes."""
-    if not check_totp(user, code, secret):
+    if not user.totp_secret or not check_totp(user, code):
         return None
-    user.totp_secret = secret
     user.totp_confirmed_at = datetime.now(timezone.utc)
-    codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODES)]
-    db.session.query(RecoveryCode).filter(RecoveryCode.user_id == user.id).delete()
+    codes = [f"{secrets.token_hex(4)}-{secrets.token_hex(4)}" for _ in range(RECOVERY_CODES)]
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     for code_text in codes:
         db.session.add(RecoveryCode(user_id=user.id, code_hash=_hash_code(code_text)))
     audit.record("account.two_factor_enabled", obj=user, actor=user)
@@ -271,15 +281,21 @@ def confirm_totp(user: User, secret: str, code: str) -> list[str] | None:
 
 
 def use_recovery_code(user: User, code: str) -> bool:
-    row = db.session.scalar(select(RecoveryCode).where(RecoveryCode.user_id == user.id,
-                                                       RecoveryCode.code_hash == _hash_code(code or ""),
-                                                       RecoveryCode.used_at.is_(None)))
-    if row is None:
+    # One UPDATE that only succeeds on an unused code: two requests cannot both spend it.
+    spent = db.session.execute(update(RecoveryCode).where(
+        RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _hash_code(code or ""),
+        RecoveryCode.used_at.is_(None)).values(used_at=datetime.now(timezone.utc))).rowcount
+    if spent != 1:
+        db.session.rollback()
         return False
-    row.used_at = datetime.now(timezone.utc)
     audit.record("account.recovery_code_used", obj=user, actor=user)
     db.session.commit()
     return True
+
+
+def record_failed_second_factor(user: User) -> None:
+    audit.record("account.second_factor_failed", obj=user, actor=user)
+    db.session.commit()
 
 
 def remaining_recovery_codes(user: User) -> int:

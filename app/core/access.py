@@ -60,15 +60,22 @@ def load_user(session_id: str) -> User | None:
     return user
 
 
+def active_user(council, user_id: object) -> User | None:
+    """The council's account with this id, unless it has been deleted."""
+    if not isinstance(user_id, int):
+        return None
+    return db.session.scalar(select(User).where(User.id == user_id, User.council_id == council.id,
+                                                User.deleted_at.is_(None)))
+
+
 def load_user_for_session_id(session_id: str) -> User | None:
+    """The account a session id names ("id:version"), in this council, if that session is current."""
     try:
         user_id, version = (int(part) for part in session_id.split(":", 1))
     except ValueError:
         return None
-    user = db.session.scalars(
-        select(User).where(User.id == user_id, User.council_id == current_council().id)
-    ).first()
-    if user is None or user.session_version != version or user.deleted_at is not None:
+    user = active_user(current_council(), user_id)
+    if user is None or user.session_version != version:
         return None
     return user
 

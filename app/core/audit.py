@@ -46,9 +46,13 @@ def compute_mac(key: str, prev_mac: str, entry: AuditEntry) -> str:
 
 
 def _lock_chain() -> None:
-    # Two writers must not both chain onto the same last row.
+    """Two writers must not both chain onto the same last row: take the write lock first."""
     if db.engine.dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(727274)"))
+    else:
+        # A write statement, even one that changes nothing, takes SQLite's write lock, so a second
+        # process waits here (busy_timeout) instead of reading the same last row.
+        db.session.execute(text("UPDATE audit_heads SET seq = seq WHERE 1 = 0"))
 
 
 def record(action: str, *, obj: object | None = None, object_type: str | None = None,

@@ -34,9 +34,11 @@ def audit_publish_head() -> None:
 @click.command("demo")
 @with_appcontext
 def demo() -> None:
-    """Fill the database with a realistic demo council, once."""
+    """Fill the database with a realistic demo council, once (development only)."""
     from app.core.demo import load_demo
 
+    if current_app.config["ENVIRONMENT"] != "development":
+        raise click.ClickException("The demo has published passwords: it loads only with CC_ENV=development.")
     created = load_demo()
     click.echo("Demo data loaded." if created else "Demo data already present; nothing to do.")
 

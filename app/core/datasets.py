@@ -59,10 +59,11 @@ def csv_cell(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, (datetime, date)):
         return value.isoformat()
-    text = str(value)
-    if text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
+    if not isinstance(value, str):
+        return str(value)  # numbers such as -5 are data, not formulas
+    if value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _json_value(value: Any) -> Any:

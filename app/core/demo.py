@@ -130,7 +130,8 @@ def load_demo(seed: int = 2026) -> bool:
         bio = {"en": f"I have lived in {ward_name} for {10 + i} years. Ask me about parks, buses and schools.",
                "cy": f"Rydw i wedi byw yn {ward_name} ers {10 + i} mlynedd. Gofynnwch i mi am barciau, bysiau ac ysgolion."
                if i % 2 == 0 else ""}
-        db.session.add(CouncillorProfile(user_id=councillor.id, party=parties[i % len(parties)],
+        db.session.add(CouncillorProfile(user_id=councillor.id, ward_id=wards[i // 2].id,
+                                         party=parties[i % len(parties)],
                                          public_email=f"cllr.{i + 1}@glanrafon.example.org",
                                          phone=f"01632 96{i:04d}",
                                          interests_url=f"https://glanrafon.example.org/councillors/{i + 1}/interests",

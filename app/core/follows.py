@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from app.core.models import Follow, Interest, User
 from app.extensions import db
@@ -36,7 +37,10 @@ def follow(user: User, object_type: str, object_id: int) -> Follow:
         return existing
     row = Follow(council_id=user.council_id, user_id=user.id, object_type=object_type, object_id=object_id)
     db.session.add(row)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same click sent twice: the first one won
+        db.session.rollback()
     return row
 
 
@@ -76,16 +80,13 @@ def interested_in(council_id: int, *, ward_id: int | None = None, category: str 
     """People who chose this ward or category, and for a ward also the people who live there."""
     conditions = []
     if ward_id is not None:
-        conditions.append((Interest.kind == "ward") & (Interest.value == str(ward_id)))
+        conditions.append(User.ward_id == ward_id)
+        conditions.append(User.id.in_(select(Interest.user_id).where(Interest.kind == "ward",
+                                                                     Interest.value == str(ward_id))))
     if category is not None:
-        conditions.append((Interest.kind == "category") & (Interest.value == category))
-    ids: set[int] = set()
-    if conditions:
-        from sqlalchemy import or_
-        ids.update(db.session.scalars(select(Interest.user_id).where(or_(*conditions))))
-    if ward_id is not None:
-        ids.update(db.session.scalars(select(User.id).where(User.ward_id == ward_id)))
-    if not ids:
+        conditions.append(User.id.in_(select(Interest.user_id).where(Interest.kind == "category",
+                                                                     Interest.value == category)))
+    if not conditions:
         return []
-    return list(db.session.scalars(select(User).where(User.id.in_(ids), User.council_id == council_id,
-                                                      User.deleted_at.is_(None)).order_by(User.id)))
+    return list(db.session.scalars(select(User).where(User.council_id == council_id, User.deleted_at.is_(None),
+                                                      or_(*conditions)).order_by(User.id)))

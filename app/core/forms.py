@@ -1,6 +1,7 @@
 """Form kit shared by every module: choice lists and fields whose messages are ours to translate."""
 from __future__ import annotations
 
+import re
 from typing import Iterable
 
 from flask_babel import lazy_gettext as _l
@@ -24,6 +25,19 @@ class DateField(_DateField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("invalid_value_message", _l("Enter a real date, for example 2026-03-27"))
         super().__init__(*args, **kwargs)
+
+
+def per_item_form(items, key, make_field):
+    """A form with one field per registered item (kinds of notification, of personal data...).
+
+    Fields are named after each item's key, not its position, so a registry that changes
+    between showing the form and posting it cannot put an answer on the wrong item.
+    Returns (form, [(item, field name)])."""
+    from flask_wtf import FlaskForm
+
+    named = [(item, "f_" + re.sub(r"[^0-9A-Za-z]", "_", key(item))) for item in items]
+    form_class = type("PerItemForm", (FlaskForm,), {name: make_field(item) for item, name in named})
+    return form_class(), named
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -58,13 +72,22 @@ def delivery_field(label) -> RadioField:
                       validators=[InputRequired(_l("Choose how you want to hear about this"))])
 
 
+def web_address(form, field) -> None:
+    """Only http(s): a javascript: or data: link saved here would run in readers' browsers."""
+    from wtforms.validators import ValidationError
+
+    if field.data and not field.data.lower().startswith(("https://", "http://")):
+        raise ValidationError(_l("Enter a full web address starting with https://"))
+
+
 class CouncillorProfileForm(FlaskForm):
     party = StringField(_l("Party or group"), validators=[Optional(), Length(max=120)])
     public_email = StringField(_l("Email address for residents"), validators=[
-        Optional(), Email(_l("Enter an email address in the correct format, like name@example.com"),
+        Optional(), Length(max=254, message=_l("Use 254 characters or fewer")), Email(_l("Enter an email address in the correct format, like name@example.com"),
                           check_deliverability=False)])
     phone = StringField(_l("Phone number for residents"), validators=[Optional(), Length(max=40)])
     interests_url = URLField(_l("Link to your register of interests"), validators=[
-        Optional(), URL(message=_l("Enter a full web address starting with https://"))])
+        Optional(), Length(max=500, message=_l("Use 500 characters or fewer")),
+        URL(message=_l("Enter a full web address starting with https://")), web_address])
     bio = BilingualField(_l("About you"), multiline=True, optional=True,
                          description=_l("A few sentences residents will see on your ward page."))

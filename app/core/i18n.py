@@ -4,7 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import Flask
-from flask_babel import Babel, format_currency, format_date, format_datetime, get_locale
+from flask_babel import Babel, format_currency, format_date, format_datetime, format_decimal, get_locale
 
 from app.core.web import RTL_LANGUAGES, select_locale
 
@@ -34,4 +34,5 @@ def install(app: Flask, babel: Babel) -> None:
         date=format_date,
         datetime=format_datetime,
         money=money,
+        number=format_decimal,
     )

@@ -40,9 +40,12 @@ def _resolve(dotted: str) -> Callable:
 
 
 def run_in_app(dotted: str, args: tuple, kwargs: dict) -> Any:
-    """What the RQ worker runs: the function inside an app context."""
+    """What the RQ worker runs: the function inside an app context, with a fresh session."""
     if has_app_context():
-        return _resolve(dotted)(*args, **kwargs)
+        try:
+            return _resolve(dotted)(*args, **kwargs)
+        finally:
+            db.session.remove()
     from app import create_app
 
     with create_app().app_context():
@@ -105,7 +108,12 @@ def register_task_handler(name: str, func: Callable[..., Any]) -> None:
 
 
 def schedule_at(job: str, key: str, run_at: datetime, params: dict | None = None) -> ScheduledTask:
-    """Schedule (or move) the one task with this key; a task already done is left alone."""
+    """Schedule (or move) the one task with this key; a task already done is left alone.
+
+    `run_at` must carry a time zone; it is stored in UTC (SQLite would drop the offset)."""
+    if run_at.tzinfo is None:
+        raise ValueError("run_at must be timezone-aware")
+    run_at = run_at.astimezone(timezone.utc)
     task = db.session.scalar(select(ScheduledTask).where(ScheduledTask.job == job, ScheduledTask.key == key))
     if task is None:
         task = ScheduledTask(job=job, key=key, run_at=run_at, params=params or {})
@@ -115,8 +123,21 @@ def schedule_at(job: str, key: str, run_at: datetime, params: dict | None = None
     return task
 
 
-def _claim_period(name: str, period: str) -> JobRun | None:
-    run = JobRun(name=name, period=period)
+STALE_CLAIM = timedelta(hours=1)
+RETRY_TASK_AFTER = timedelta(minutes=10)
+
+
+def _claim_period(name: str, period: str, now: datetime) -> JobRun | None:
+    # A run that started long ago and never finished died with its process: take it over.
+    stale = db.session.scalar(select(JobRun).where(JobRun.name == name, JobRun.period == period,
+                                                   JobRun.finished_at.is_(None)))
+    if stale is not None:
+        started = stale.started_at if stale.started_at.tzinfo else stale.started_at.replace(tzinfo=timezone.utc)
+        if now - started < STALE_CLAIM:
+            return None
+        db.session.delete(stale)
+        db.session.commit()
+    run = JobRun(name=name, period=period, started_at=now)
     db.session.add(run)
     try:
         db.session.commit()
@@ -132,9 +153,10 @@ def run_due(now: datetime | None = None) -> list[str]:
     ran: list[str] = []
     for job in list(scheduled_jobs.values()):
         period = job.period(now)
-        if db.session.scalar(select(JobRun.id).where(JobRun.name == job.name, JobRun.period == period)):
+        if db.session.scalar(select(JobRun.id).where(JobRun.name == job.name, JobRun.period == period,
+                                                     JobRun.finished_at.isnot(None))):
             continue
-        run = _claim_period(job.name, period)
+        run = _claim_period(job.name, period, now)
         if run is None:
             continue
         try:
@@ -166,7 +188,12 @@ def run_due(now: datetime | None = None) -> list[str]:
         except Exception as error:
             db.session.rollback()
             log.exception("task %s %s failed", task.job, task.key)
-            outcome = f"failed: {error}"
+            # Not done after all: try again a little later, and say why it failed.
+            db.session.execute(update(ScheduledTask).where(ScheduledTask.id == task.id).values(
+                done_at=None, run_at=now + RETRY_TASK_AFTER, outcome=f"failed, will retry: {error}"[:1000]))
+            db.session.commit()
+            ran.append(f"{task.job}:{task.key} FAILED: {error}")
+            continue
         db.session.execute(update(ScheduledTask).where(ScheduledTask.id == task.id)
                            .values(outcome=None if outcome is None else str(outcome)[:1000]))
         db.session.commit()

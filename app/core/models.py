@@ -5,7 +5,7 @@ import enum
 from datetime import date, datetime, timezone
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, Date, DateTime, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -13,6 +13,11 @@ from app.extensions import db
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def _enum(cls, length=20):
+    """Enums stored as their values in a plain string column: the same on SQLite and PostgreSQL."""
+    return Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
 class Role(str, enum.Enum):
@@ -112,7 +117,7 @@ team_members = db.Table(
 class UserRole(db.Model):
     __tablename__ = "user_roles"
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]), primary_key=True)
+    role: Mapped[Role] = mapped_column(_enum(Role), primary_key=True)
 
 
 class User(UserMixin, db.Model):
@@ -131,8 +136,7 @@ class User(UserMixin, db.Model):
     contact_for_research: Mapped[bool] = mapped_column(Boolean, default=False)
     email_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    verification_method: Mapped[VerificationMethod | None] = mapped_column(
-        Enum(VerificationMethod, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]))
+    verification_method: Mapped[VerificationMethod | None] = mapped_column(_enum(VerificationMethod))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Bumped on password change or deletion so that old sessions and reset links stop working.
@@ -172,8 +176,7 @@ class Organisation(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     company_number: Mapped[str | None] = mapped_column(String(20))
     charity_number: Mapped[str | None] = mapped_column(String(20))
-    size_band: Mapped[SizeBand] = mapped_column(
-        Enum(SizeBand, native_enum=False, length=10, values_callable=lambda e: [m.value for m in e]))
+    size_band: Mapped[SizeBand] = mapped_column(_enum(SizeBand, length=10))
     is_vcse: Mapped[bool] = mapped_column(Boolean, default=False)
 
     members: Mapped[list[User]] = relationship(secondary="organisation_members")
@@ -220,13 +223,10 @@ class DeliveryMode(str, enum.Enum):
     OFF = "off"
 
 
-def _enum(cls, length=20):
-    return Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
-
-
 class Notification(db.Model):
     """One message to one person. Text is rendered when shown, in the reader's language."""
     __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_digest", "in_digest", "emailed_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     council_id: Mapped[int] = mapped_column(ForeignKey("councils.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -249,7 +249,8 @@ class NotificationPreference(db.Model):
 
 class Follow(db.Model):
     __tablename__ = "follows"
-    __table_args__ = (UniqueConstraint("user_id", "object_type", "object_id"),)
+    __table_args__ = (UniqueConstraint("user_id", "object_type", "object_id"),
+                      Index("ix_follows_object", "object_type", "object_id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     council_id: Mapped[int] = mapped_column(ForeignKey("councils.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -261,6 +262,7 @@ class Follow(db.Model):
 class Interest(db.Model):
     """A category or a ward a person wants to hear about."""
     __tablename__ = "interests"
+    __table_args__ = (Index("ix_interests_kind_value", "kind", "value"),)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(10), primary_key=True)  # "category" or "ward"
     value: Mapped[str] = mapped_column(String(60), primary_key=True)
@@ -301,6 +303,8 @@ class RetentionSetting(db.Model):
 class CouncillorProfile(db.Model):
     __tablename__ = "councillor_profiles"
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    # The ward the councillor represents (not where they live, which stays private).
+    ward_id: Mapped[int | None] = mapped_column(ForeignKey("wards.id"), index=True)
     party: Mapped[str | None] = mapped_column(String(120))
     public_email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(40))

@@ -9,14 +9,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable
 
-from flask import current_app, render_template, url_for
-from flask_babel import force_locale, gettext as _
-from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import func, select
+import logging
 
+from flask import render_template
+from flask_babel import force_locale, gettext as _
+from sqlalchemy import delete, func, select
+
+from app.core import tokens
 from app.core.mail import send_mail
-from app.core.models import DeliveryMode, Notification, NotificationPreference, User
+from app.core.models import Council, DeliveryMode, Notification, NotificationPreference, User
+from app.core.web import absolute_link, external_url
 from app.extensions import db
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -54,13 +59,17 @@ def set_mode(user: User, kind_name: str, mode: DeliveryMode) -> None:
 
 
 def render_text(notification: Notification, locale: str) -> tuple[str, str]:
-    """(subject, body) of a notification in `locale`."""
+    """(subject, body) of a notification in `locale`. A notification whose kind is gone or whose
+    parameters no longer fit still shows something rather than breaking the page."""
     kind = notification_kinds.get(notification.kind)
     if kind is None:
         return notification.kind, ""
     with force_locale(locale):
-        subject = str(kind.subject) % notification.params if notification.params else str(kind.subject)
-        body = render_template(kind.template, params=notification.params).strip()
+        try:
+            subject = str(kind.subject) % (notification.params or {})
+        except (KeyError, ValueError, TypeError):
+            subject = str(kind.label)
+        body = render_template(kind.template, params=notification.params or {}).strip()
     return subject, body
 
 
@@ -90,28 +99,16 @@ def notify(kind_name: str, *, council_id: int, params: dict | None = None, link:
     return [note for note, _user in created]
 
 
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="cc-unsubscribe")
-
-
 def unsubscribe_token(user: User, kind_name: str) -> str:
-    return _serializer().dumps({"u": user.id, "k": kind_name})
+    # No expiry: an unsubscribe link in an old email must still work.
+    return tokens.sign("unsubscribe", {"u": user.id, "k": kind_name})
 
 
 def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
-    try:
-        data = _serializer().loads(token)
-    except BadSignature:
+    data = tokens.unsign("unsubscribe", token)
+    if not isinstance(data, dict):
         return None
     return data.get("u"), data.get("k")
-
-
-def _absolute(link: str | None) -> str | None:
-    if not link:
-        return None
-    if link.startswith("http"):
-        return link
-    return url_for("core.home", _external=True).rstrip("/") + link
 
 
 def _unsubscribe_headers(url: str) -> dict[str, str]:
@@ -122,10 +119,11 @@ def _unsubscribe_headers(url: str) -> dict[str, str]:
 def _email_one(note: Notification, user: User) -> None:
     from app.core.jobs import enqueue
 
+    council = db.session.get(Council, note.council_id)
     subject, body = render_text(note, user.language)
-    unsubscribe = url_for("core.unsubscribe", token=unsubscribe_token(user, note.kind), _external=True)
+    unsubscribe = external_url(council, "core.unsubscribe", token=unsubscribe_token(user, note.kind))
     with force_locale(user.language):
-        text = render_template("core/email/notification.txt", body=body, link=_absolute(note.link),
+        text = render_template("core/email/notification.txt", body=body, link=absolute_link(council, note.link),
                                unsubscribe=unsubscribe, kind=notification_kinds[note.kind])
     enqueue(send_mail, user.email, subject, text, _unsubscribe_headers(unsubscribe))
     note.emailed_at = datetime.now(timezone.utc)
@@ -142,22 +140,32 @@ def send_weekly_digests() -> str:
     for note in pending:
         by_user.setdefault(note.user_id, []).append(note)
     now = datetime.now(timezone.utc)
+    sent = 0
     for user_id, notes in by_user.items():
         user = db.session.get(User, user_id)
         if user is None or user.deleted_at is not None:
             continue
-        items = []
+        council = db.session.get(Council, user.council_id)
+        try:
+            items = []
+            for note in notes:
+                subject, body = render_text(note, user.language)
+                items.append({"subject": subject, "body": body, "link": absolute_link(council, note.link)})
+            settings = external_url(council, "core.notification_settings")
+            with force_locale(user.language):
+                subject = _("Your weekly update: %(count)s new", count=len(items))
+                text = render_template("core/email/digest.txt", items=items, settings=settings)
+            enqueue(send_mail, user.email, subject, text)
+        except Exception:
+            # One person's failed email must not resend everyone else's: theirs waits for next week.
+            db.session.rollback()
+            log.exception("weekly digest for user %s failed", user_id)
+            continue
         for note in notes:
-            subject, body = render_text(note, user.language)
-            items.append({"subject": subject, "body": body, "link": _absolute(note.link)})
             note.emailed_at = now
-        unsubscribe = url_for("core.notification_settings", _external=True)
-        with force_locale(user.language):
-            subject = _("Your weekly update: %(count)s new", count=len(items))
-            text = render_template("core/email/digest.txt", items=items, settings=unsubscribe)
-        enqueue(send_mail, user.email, subject, text)
-    db.session.commit()
-    return f"{len(by_user)} digests"
+        db.session.commit()  # per person, so a later failure cannot resend this digest
+        sent += 1
+    return f"{sent} digests"
 
 
 def unread_count(user: User) -> int:
@@ -166,11 +174,9 @@ def unread_count(user: User) -> int:
 
 
 def purge_notifications(council_id: int, cutoff: datetime) -> int:
-    old = db.session.scalars(select(Notification).where(Notification.council_id == council_id,
-                                                        Notification.created_at < cutoff)).all()
-    for note in old:
-        db.session.delete(note)
-    return len(old)
+    result = db.session.execute(delete(Notification).where(Notification.council_id == council_id,
+                                                           Notification.created_at < cutoff))
+    return result.rowcount or 0
 
 
 WEEK = timedelta(days=7)

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.core import audit
+from app.core.councillors import councillors_per_ward
 from app.core.datasets import Dataset, DatasetField, register_dataset
 from app.core.jobs import register_job
-from app.core.models import Role, User, UserRole, Ward
+from app.core.models import Ward
 from app.core.notifications import purge_notifications, send_weekly_digests
 from app.core.retention import RetentionKind, register_retention, run_retention
 from app.extensions import db
@@ -27,10 +28,7 @@ register_retention(RetentionKind(
 
 
 def _ward_rows(council_id: int):
-    counts = dict(db.session.execute(
-        select(User.ward_id, func.count()).join(UserRole, UserRole.user_id == User.id)
-        .where(User.council_id == council_id, UserRole.role == Role.COUNCILLOR, User.deleted_at.is_(None))
-        .group_by(User.ward_id)).all())
+    counts = dict(db.session.execute(councillors_per_ward(council_id)).all())
     for ward in db.session.scalars(select(Ward).where(Ward.council_id == council_id).order_by(Ward.name)):
         yield {"code": ward.code, "name": ward.name, "population": ward.population,
                "councillors": counts.get(ward.id, 0)}

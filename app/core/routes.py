@@ -1,19 +1,21 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
-from flask_babel import get_locale, gettext as _
+from flask_babel import force_locale, get_locale, gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select, text, update
 
 from app.core import bp
-from app.core.access import public, role_required, signed_in
+from app.core.access import active_user, public, role_required, signed_in
 from app.core.categories import CATEGORIES
 from app.core.datasets import datasets, export_response
+from app.core.councillors import ward_councillors
+from app.core.councillors import ward_councillors
 from app.core.follows import follow as follow_service, followables, interests_of, set_interests, unfollow
-from app.core.forms import CouncillorProfileForm, FollowForm, InterestsForm, choices, delivery_field
+from app.core.forms import CouncillorProfileForm, FollowForm, InterestsForm, choices, delivery_field, per_item_form
 from app.core.models import (AuditHead, CouncillorProfile, DeliveryMode, Notification, Role, User, UserRole,
                              Ward)
 from app.core.notifications import (mode_for, notification_kinds, read_unsubscribe_token, render_text,
@@ -60,10 +62,18 @@ def _is_following(object_type: str, object_id: int) -> bool:
 
 
 def safe_next(target: str | None, fallback: str) -> str:
-    """Only same-site relative paths, so a link cannot bounce people to another site."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return fallback
+    """Only same-site relative paths, so a link cannot bounce people to another site.
+
+    Browsers drop tabs and newlines and read a backslash as a slash, so a tab or a backslash
+    after the first slash would leave the site: refuse control characters and backslashes."""
+    if not target or not target.startswith("/") or "\\" in target:
+        return fallback
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or target.startswith("//"):
+        return fallback
+    return target
 
 
 @bp.get("/")
@@ -147,25 +157,20 @@ def mark_notifications_read():
     return redirect(url_for("core.notifications"), 303)
 
 
-def _settings_form():
-    kinds = sorted(notification_kinds.values(), key=lambda k: k.name)
-    fields = {f"kind_{i}": delivery_field(kind.label) for i, kind in enumerate(kinds)}
-    return type("NotificationSettingsForm", (FlaskForm,), fields)(), kinds
-
-
 @bp.route("/notifications/settings", methods=["GET", "POST"])
 @signed_in
 def notification_settings():
-    form, kinds = _settings_form()
+    form, fields = per_item_form(sorted(notification_kinds.values(), key=lambda k: k.name),
+                                 lambda kind: kind.name, lambda kind: delivery_field(kind.label))
     if request.method == "GET":
-        for i, kind in enumerate(kinds):
-            form[f"kind_{i}"].data = mode_for(current_user, kind).value
+        for kind, name in fields:
+            form[name].data = mode_for(current_user, kind).value
     if form.validate_on_submit():
-        for i, kind in enumerate(kinds):
-            set_mode(current_user, kind.name, DeliveryMode(form[f"kind_{i}"].data))
+        for kind, name in fields:
+            set_mode(current_user, kind.name, DeliveryMode(form[name].data))
         flash(_("Your choices have been saved."), "success")
         return redirect(url_for("core.notification_settings"), 303)
-    return render_template("core/notification_settings.html", form=form, kinds=kinds)
+    return render_template("core/notification_settings.html", form=form, fields=fields)
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
@@ -173,14 +178,15 @@ def notification_settings():
 @csrf.exempt  # the signed token is the authority; mail programs post here with one click (RFC 8058)
 def unsubscribe(token: str):
     decoded = read_unsubscribe_token(token)
-    user = db.session.get(User, decoded[0]) if decoded else None
+    user = active_user(current_council(), decoded[0]) if decoded else None
     kind = notification_kinds.get(decoded[1]) if decoded else None
-    if user is None or kind is None or user.council_id != current_council().id or user.deleted_at:
+    if user is None or kind is None:
         return render_template("core/unsubscribe.html", invalid=True), 400
-    if request.method == "POST":
-        set_mode(user, kind.name, DeliveryMode.OFF)
-        return render_template("core/unsubscribe.html", done=True, kind=kind)
-    return render_template("core/unsubscribe.html", kind=kind, token=token)
+    with force_locale(user.language):  # the page speaks the language the email was written in
+        if request.method == "POST":
+            set_mode(user, kind.name, DeliveryMode.OFF)
+            return render_template("core/unsubscribe.html", done=True, kind=kind)
+        return render_template("core/unsubscribe.html", kind=kind, token=token)
 
 
 # --- Follows and interests ---------------------------------------------------------------------
@@ -255,12 +261,9 @@ def wards():
 @public
 def ward_page(ward_id: int):
     ward = get_scoped_or_404(Ward, ward_id)
-    councillors = db.session.scalars(
-        select(User).join(UserRole, UserRole.user_id == User.id)
-        .where(User.ward_id == ward.id, UserRole.role == Role.COUNCILLOR, User.deleted_at.is_(None))
-        .order_by(User.display_name)).all()
-    profiles = {p.user_id: p for p in db.session.scalars(
-        select(CouncillorProfile).where(CouncillorProfile.user_id.in_([c.id for c in councillors])))}
+    rows = db.session.execute(ward_councillors(ward.id)).all()
+    councillors = [user for user, _profile in rows]
+    profiles = {user.id: profile for user, profile in rows}
     user = current_user if current_user.is_authenticated else None
     return render_template("core/ward.html", ward=ward, councillors=councillors, profiles=profiles,
                            sections=ward_sections.collect(ward, user))

@@ -7,6 +7,7 @@ import math
 import time
 from dataclasses import dataclass
 from functools import lru_cache
+from urllib.parse import urlencode
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -64,6 +65,12 @@ def paginate(query: Select, *, per_page: int = 20, page: int | None = None) -> P
     return Page(items=items, page=page, per_page=per_page, total=total)
 
 
+def page_query(page: int) -> str:
+    """The current query string with `page` replaced; other filters are kept as they are."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "page"]
+    return urlencode(args + [("page", str(page))])
+
+
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if current_user and current_user.is_authenticated and current_user.language in languages:
@@ -97,6 +104,7 @@ class _SessionInterface(SecureCookieSessionInterface):
 
 def install(app: Flask) -> None:
     app.session_interface = _SessionInterface()
+    app.jinja_env.globals["page_query"] = page_query
 
     @app.before_request
     def start_timer() -> None:
@@ -139,3 +147,36 @@ def install(app: Flask) -> None:
             response.cache_control.private = True
             response.cache_control.no_store = True
         return response
+
+
+def council_base_url(council) -> str:
+    """The address emailed links use: PUBLIC_BASE_URL, else the council's first host name.
+
+    Never the request's Host header, which anyone can set: a reset link built from it could
+    point at another site."""
+    configured = current_app.config.get("PUBLIC_BASE_URL")
+    if configured:
+        return configured.rstrip("/")
+    hosts = council.host_names.split() if council is not None else []
+    scheme = current_app.config.get("PREFERRED_URL_SCHEME", "http")
+    return f"{scheme}://{hosts[0]}" if hosts else f"{scheme}://localhost"
+
+
+def external_url(council, endpoint: str, **values: Any) -> str:
+    """An absolute URL for emails, built on council_base_url; works inside and outside requests."""
+    from flask import has_request_context, url_for
+
+    base = council_base_url(council)
+    if has_request_context():
+        return base + url_for(endpoint, **values)
+    with current_app.test_request_context("/", base_url=base):
+        return base + url_for(endpoint, **values)
+
+
+def absolute_link(council, link: str | None) -> str | None:
+    """A stored relative link (e.g. a notification's) as an absolute URL for an email."""
+    if not link:
+        return None
+    if link.startswith(("http://", "https://")):
+        return link
+    return council_base_url(council) + link

@@ -2,7 +2,7 @@
 
 Revision ID: 0002_platform
 Revises: 0001_core
-Create Date: 2026-11-28 07:43:35.342978
+Create Date: 2026-11-28 08:06:24.491983
 
 """
 from alembic import op
@@ -51,14 +51,19 @@ def upgrade():
     )
     op.create_table('councillor_profiles',
     sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('ward_id', sa.Integer(), nullable=True),
     sa.Column('party', sa.String(length=120), nullable=True),
     sa.Column('public_email', sa.String(length=254), nullable=True),
     sa.Column('phone', sa.String(length=40), nullable=True),
     sa.Column('interests_url', sa.String(length=500), nullable=True),
     sa.Column('bio', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_councillor_profiles_user_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['ward_id'], ['wards.id'], name=op.f('fk_councillor_profiles_ward_id_wards')),
     sa.PrimaryKeyConstraint('user_id', name=op.f('pk_councillor_profiles'))
     )
+    with op.batch_alter_table('councillor_profiles', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_councillor_profiles_ward_id'), ['ward_id'], unique=False)
+
     op.create_table('follows',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('council_id', sa.Integer(), nullable=False),
@@ -73,6 +78,7 @@ def upgrade():
     )
     with op.batch_alter_table('follows', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_follows_council_id'), ['council_id'], unique=False)
+        batch_op.create_index('ix_follows_object', ['object_type', 'object_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_follows_user_id'), ['user_id'], unique=False)
 
     op.create_table('interests',
@@ -82,6 +88,9 @@ def upgrade():
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_interests_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', 'kind', 'value', name=op.f('pk_interests'))
     )
+    with op.batch_alter_table('interests', schema=None) as batch_op:
+        batch_op.create_index('ix_interests_kind_value', ['kind', 'value'], unique=False)
+
     op.create_table('notification_preferences',
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=60), nullable=False),
@@ -107,6 +116,7 @@ def upgrade():
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_notifications_council_id'), ['council_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_notifications_created_at'), ['created_at'], unique=False)
+        batch_op.create_index('ix_notifications_digest', ['in_digest', 'emailed_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_notifications_user_id'), ['user_id'], unique=False)
 
     op.create_table('recovery_codes',
@@ -151,17 +161,25 @@ def downgrade():
     op.drop_table('recovery_codes')
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_notifications_user_id'))
+        batch_op.drop_index('ix_notifications_digest')
         batch_op.drop_index(batch_op.f('ix_notifications_created_at'))
         batch_op.drop_index(batch_op.f('ix_notifications_council_id'))
 
     op.drop_table('notifications')
     op.drop_table('notification_preferences')
+    with op.batch_alter_table('interests', schema=None) as batch_op:
+        batch_op.drop_index('ix_interests_kind_value')
+
     op.drop_table('interests')
     with op.batch_alter_table('follows', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_follows_user_id'))
+        batch_op.drop_index('ix_follows_object')
         batch_op.drop_index(batch_op.f('ix_follows_council_id'))
 
     op.drop_table('follows')
+    with op.batch_alter_table('councillor_profiles', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_councillor_profiles_ward_id'))
+
     op.drop_table('councillor_profiles')
     op.drop_table('retention_settings')
     with op.batch_alter_table('scheduled_tasks', schema=None) as batch_op:

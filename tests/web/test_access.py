@@ -31,7 +31,11 @@ def probed_app(app):
     application = create_app(_config_of(app))
     application.register_blueprint(_probe_blueprint())
     application.test_client_class = FormClient
-    return application
+    yield application
+    with application.app_context():
+        from app.extensions import db
+        db.session.remove()
+        db.engine.dispose()
 
 
 def _config_of(app):

@@ -220,3 +220,18 @@ def test_delete_account_tombstones_the_row_and_keeps_its_id(app, client, auth, m
     assert client.submit("/sign-in", {"email": "leaving@example.org", "password": TEST_PASSWORD}).status_code == 200
     # The address can be used again for a new account.
     assert client.submit("/sign-up", {**SIGN_UP, "email": "leaving@example.org"}).status_code == 303
+
+
+def test_emailed_links_use_the_councils_address_not_the_request_host(app, client, make_user):
+    user = make_user()
+    response = client.submit("/reset-password", {"email": user.email}, headers={"Host": "evil.example"})
+    assert response.status_code == 303
+    mails = outbox_of(app)
+    assert mails and "http://localhost/reset-password/" in mails[-1].body and "evil.example" not in mails[-1].body
+
+
+def test_redirects_after_sign_in_or_language_stay_on_this_site(client, make_user):
+    for target in ["/%09/evil.example", "/\\evil.example", "//evil.example", "https://evil.example/",
+                   "/\t/evil.example"]:
+        location = client.get(f"/language/en?next={target}").headers["Location"]
+        assert location == "/", target

@@ -282,9 +282,11 @@ def test_welsh_readers_see_welsh_content_or_a_fallback_note(app, client, make_us
     welsh = make_user(Role.COUNCILLOR, ward=north)
     english_only = make_user(Role.COUNCILLOR, ward=north)
     with app.app_context():
-        db.session.add(CouncillorProfile(user_id=welsh.id, party="Plaid", bio={"en": "I run the food bank.",
+        db.session.add(CouncillorProfile(user_id=welsh.id, ward_id=north.id, party="Plaid",
+                                         bio={"en": "I run the food bank.",
                                                                                "cy": "Rwy'n rhedeg y banc bwyd."}))
-        db.session.add(CouncillorProfile(user_id=english_only.id, bio={"en": "I chair planning.", "cy": ""}))
+        db.session.add(CouncillorProfile(user_id=english_only.id, ward_id=north.id,
+                                         bio={"en": "I chair planning.", "cy": ""}))
         db.session.commit()
     client.get("/language/cy")
     page = client.get(f"/wards/{north.id}").get_data(as_text=True).replace("&#39;", "'")
@@ -297,7 +299,12 @@ def test_welsh_readers_see_welsh_content_or_a_fallback_note(app, client, make_us
 
 
 def test_councillors_edit_their_own_profile_and_welsh_can_be_required(app, client, login_as, council):
-    user = login_as(Role.COUNCILLOR, ward=council.wards[0])
+    from app.core.models import CouncillorProfile
+
+    user = login_as(Role.COUNCILLOR)
+    with app.app_context():
+        db.session.add(CouncillorProfile(user_id=user.id, ward_id=council.wards[0].id, bio={}))
+        db.session.commit()
     form = {"party": "Independent", "public_email": "cllr@example.org", "phone": "01632 960001",
             "interests_url": "https://example.org/interests", "bio-en": "Hello", "bio-cy": ""}
     assert client.submit("/account/councillor-profile", form).status_code == 303
@@ -309,8 +316,11 @@ def test_councillors_edit_their_own_profile_and_welsh_can_be_required(app, clien
     page = client.submit("/account/councillor-profile", {**form, "bio-en": "Changed"}).get_data(as_text=True)
     assert "Enter the Welsh text" in page and 'href="#bio-cy"' in page
     assert "Changed" not in client.get(f"/wards/{council.wards[0].id}").get_data(as_text=True)
-    bad = client.submit("/account/councillor-profile", {**form, "interests_url": "not a url", "bio-cy": "Helo"})
-    assert "Enter a full web address" in bad.get_data(as_text=True)
+    for link in ("not a url", "javascript://example.org/%0aalert(1)"):
+        bad = client.submit("/account/councillor-profile", {**form, "interests_url": link, "bio-cy": "Helo"})
+        assert "Enter a full web address" in bad.get_data(as_text=True), link
+    # Where a councillor lives stays private: the ward page follows the ward they represent.
+    assert user.ward_id is None
 
 
 def test_retention_run_purges_old_personal_data_and_audits_it(app, make_user, council):

@@ -55,8 +55,8 @@ def test_a_recovery_code_works_once(client, app, make_user):
     staff = make_user(Role.ADMIN)
     with app.app_context(), app.test_request_context("/"):
         user = db.session.get(User, staff.id)
-        secret = pyotp.random_base32()
-        codes = confirm_totp(user, secret, pyotp.TOTP(secret).now())
+        user.totp_secret, user.totp_confirmed_at = pyotp.random_base32(), None
+        codes = confirm_totp(user, pyotp.TOTP(user.totp_secret).now())
     assert len(codes) == 10
     _password_step(client, staff)
     assert client.submit("/sign-in/two-factor", {"code": codes[0].upper()}).status_code == 303
@@ -79,12 +79,36 @@ def test_first_staff_sign_in_sets_up_an_authenticator_and_shows_recovery_codes(c
     secret = re.search(r'<code class="break">([A-Z2-7 ]+)</code>', page).group(1).replace(" ", "")
     assert client.submit("/sign-in/two-factor/setup", {"code": "999999"}).status_code == 200
     done = client.submit("/sign-in/two-factor/setup", {"code": pyotp.TOTP(secret).now()})
-    assert done.headers["Location"].endswith("/sign-in/recovery-codes")
-    codes_page = client.get("/sign-in/recovery-codes").get_data(as_text=True)
-    assert len(re.findall(r"<code>[0-9a-f]{6}-[0-9a-f]{6}</code>", codes_page)) == 10
-    assert client.get("/sign-in/recovery-codes").status_code == 303  # shown once
+    codes_page = done.get_data(as_text=True)
+    assert done.status_code == 200 and len(re.findall(r"<code>[0-9a-f]{8}-[0-9a-f]{8}</code>", codes_page)) == 10
+    assert client.get("/my-council").status_code == 200
     with app.app_context():
-        assert db.session.get(User, staff.id).totp_confirmed_at is not None
+        user = db.session.get(User, staff.id)
+        assert user.totp_confirmed_at is not None and user.totp_secret == secret
+    # The codes were shown in that response only: the session cookie does not carry them.
+    assert "recovery" not in str(client.get_cookie("session").decoded_value if hasattr(
+        client.get_cookie("session"), "decoded_value") else client.get_cookie("session").value)
+
+
+def test_the_second_step_must_follow_the_password_within_five_minutes(client, make_user, monkeypatch):
+    import time as real_time
+
+    staff = make_user(Role.STAFF)
+    _password_step(client, staff)
+    later = real_time.time() + 301
+    monkeypatch.setattr("app.auth.routes.time.time", lambda: later)
+    response = client.submit("/sign-in/two-factor", {"code": totp_code(staff)})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/sign-in")
+    assert client.get("/my-council").status_code == 302
+
+
+def test_failed_codes_are_audited(app, client, make_user):
+    staff = make_user(Role.STAFF)
+    _password_step(client, staff)
+    client.submit("/sign-in/two-factor", {"code": "111111"})
+    with app.app_context():
+        assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "account.second_factor_failed",
+                                                          AuditEntry.object_id == str(staff.id)))
 
 
 def test_residents_do_not_need_a_second_factor(client, make_user):
@@ -154,7 +178,7 @@ def test_council_settings_switch_on_the_pre_election_period(app, client, login_a
 def test_retention_periods_are_edited_validated_and_shown_in_the_privacy_notice(app, client, login_as):
     login_as(Role.ADMIN)
     page = client.get("/admin/retention").get_data(as_text=True)
-    fields = re.findall(r'name="(kind_\d+)"', page)
+    fields = re.findall(r'name="(f_\w+)"', page)
     assert len(fields) >= 2
     bad = client.submit("/admin/retention", {name: "0" for name in fields})
     assert "between 1 and 3650" in bad.get_data(as_text=True)
@@ -171,3 +195,30 @@ def test_create_admin_command_makes_the_first_administrator(app, council):
         assert Role.ADMIN in user.roles and Role.STAFF in user.roles
     short = runner.invoke(args=["create-admin", "x@example.org", "--password", "short"])
     assert short.exit_code != 0 and "at least 10" in short.output
+
+
+def test_an_admin_cannot_remove_their_own_admin_role(app, client, login_as):
+    admin = login_as(Role.ADMIN)
+    page = client.submit(f"/admin/people/{admin.id}", {"roles": ["staff"]}).get_data(as_text=True)
+    assert "cannot remove your own administrator role" in page
+    with app.app_context():
+        assert Role.ADMIN in db.session.get(User, admin.id).roles
+
+
+def test_an_admin_sets_the_ward_a_councillor_represents(app, client, login_as, make_user, council):
+    login_as(Role.ADMIN)
+    councillor = make_user(Role.COUNCILLOR)
+    south = council.wards[1]
+    assert client.submit(f"/admin/people/{councillor.id}", {"roles": ["councillor"], "represents": str(south.id)}) \
+        .status_code == 303
+    assert councillor.display_name in client.get(f"/wards/{south.id}").get_data(as_text=True)
+    assert councillor.display_name not in client.get(f"/wards/{council.wards[0].id}").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "councillor.ward_set")).details == \
+            {"from_ward": None, "to_ward": south.id}
+
+
+def test_pagination_links_ignore_odd_query_parameters(client, login_as):
+    login_as(Role.ADMIN)
+    response = client.get("/admin/people?endpoint=x&_external=1&page=1")
+    assert response.status_code == 200
