@@ -17,6 +17,8 @@ from typing import Any, Callable, Iterable, Iterator
 from flask import Response, stream_with_context
 from flask_babel import lazy_gettext as _l
 
+from app.core.registry import Catalogue
+
 OGL = "OGL-UK-3.0"
 OGL_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
 # Spreadsheet programs run cells that start with these as formulas (CSV injection).
@@ -41,14 +43,11 @@ class Dataset:
     update_frequency: Any = field(default_factory=lambda: _l("daily"))
 
 
-datasets: dict[str, Dataset] = {}
+datasets = Catalogue("dataset")
 
 
 def register_dataset(dataset: Dataset) -> None:
-    existing = datasets.get(dataset.name)
-    if existing is not None and existing is not dataset:
-        raise ValueError(f"dataset {dataset.name!r} is already registered")
-    datasets[dataset.name] = dataset
+    datasets.add(dataset.name, dataset)
 
 
 def csv_cell(value: Any) -> str:

@@ -12,6 +12,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from app.core.models import Follow, Interest, User
+from app.core.registry import Catalogue
 from app.extensions import db
 
 
@@ -23,11 +24,11 @@ class Followable:
     url: Callable[[Any], str]
 
 
-followables: dict[str, Followable] = {}
+followables = Catalogue("followable")
 
 
 def register_followable(followable: Followable) -> None:
-    followables[followable.name] = followable
+    followables.add(followable.name, followable)
 
 
 def follow(user: User, object_type: str, object_id: int) -> Follow:

@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.core.models import JobRun, ScheduledTask
+from app.core.registry import Catalogue
 from app.extensions import db
 
 log = logging.getLogger(__name__)
@@ -94,17 +95,21 @@ class ScheduledJob:
         return start.strftime("%Y-%m-%dT%H:%M")
 
 
-scheduled_jobs: dict[str, ScheduledJob] = {}
-task_handlers: dict[str, Callable[..., Any]] = {}
+scheduled_jobs = Catalogue("scheduled job")
+task_handlers = Catalogue("task handler")
 
 
 def register_job(name: str, func: Callable[[], Any], every: str = "daily", hour: int = 0, weekday: int = 0) -> None:
+    ScheduledJob(name, func, every, hour, weekday).period(datetime.now(timezone.utc))  # a bad schedule fails now
+    existing = scheduled_jobs.get(name)
+    if existing is not None and existing.func is not func:
+        raise ValueError(f"scheduled job {name!r} is already registered")
     scheduled_jobs[name] = ScheduledJob(name, func, every, hour, weekday)
 
 
 def register_task_handler(name: str, func: Callable[..., Any]) -> None:
     """A handler for one-off tasks: `schedule_at(name, key, when, params)` calls func(**params)."""
-    task_handlers[name] = func
+    task_handlers.add(name, func)
 
 
 def schedule_at(job: str, key: str, run_at: datetime, params: dict | None = None) -> ScheduledTask:

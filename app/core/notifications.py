@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, select
 
 from app.core import tokens
 from app.core.mail import send_mail
+from app.core.registry import Catalogue
 from app.core.models import Council, DeliveryMode, Notification, NotificationPreference, User
 from app.core.web import absolute_link, external_url
 from app.extensions import db
@@ -34,14 +35,11 @@ class NotificationKind:
     default_mode: DeliveryMode = DeliveryMode.INSTANT
 
 
-notification_kinds: dict[str, NotificationKind] = {}
+notification_kinds = Catalogue("notification kind")
 
 
 def register_kind(kind: NotificationKind) -> None:
-    existing = notification_kinds.get(kind.name)
-    if existing is not None and existing is not kind:
-        raise ValueError(f"notification kind {kind.name!r} is already registered")
-    notification_kinds[kind.name] = kind
+    notification_kinds.add(kind.name, kind)
 
 
 def mode_for(user: User, kind: NotificationKind) -> DeliveryMode:

@@ -59,3 +59,20 @@ ward_sections = Registry("ward section")
 personal_data_exporters = Registry("personal data exporter")
 # "Delete my account": Provider(user) -> None; erases or detaches a module's personal data.
 account_erasers = Registry("account eraser")
+
+
+class Catalogue(dict):
+    """Named things modules register once: datasets, notification kinds, jobs, followables...
+
+    A dict, with one rule: a name cannot be taken twice by different things (re-registering
+    the same object, as happens when a module is imported again, is fine)."""
+
+    def __init__(self, what: str):
+        super().__init__()
+        self.what = what
+
+    def add(self, name: str, item: Any) -> None:
+        existing = self.get(name)
+        if existing is not None and existing is not item:
+            raise ValueError(f"{self.what} {name!r} is already registered")
+        self[name] = item

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app.core import audit
 from app.core.models import Council, RetentionSetting
+from app.core.registry import Catalogue
 from app.extensions import db
 
 
@@ -21,11 +22,11 @@ class RetentionKind:
     purge: Callable[[int, datetime], int]  # (council_id, cutoff) -> rows purged
 
 
-retention_kinds: dict[str, RetentionKind] = {}
+retention_kinds = Catalogue("retention kind")
 
 
 def register_retention(kind: RetentionKind) -> None:
-    retention_kinds[kind.name] = kind
+    retention_kinds.add(kind.name, kind)
 
 
 def days_for(council_id: int, kind: RetentionKind) -> int:
