@@ -74,7 +74,8 @@ def test_every_platform_page_passes_axe_in_english_and_welsh(flow_page: Page, ax
     ward = council.wards[0]
     admin = make_user(Role.ADMIN, Role.COUNCILLOR, ward=ward, email="busy@example.org")
     with app.app_context():
-        db.session.add(CouncillorProfile(user_id=admin.id, party="Independent", bio={"en": "Hello", "cy": ""}))
+        db.session.add(CouncillorProfile(user_id=admin.id, ward_id=ward.id, party="Independent",
+                                         bio={"en": "Hello", "cy": ""}))
         db.session.add(Notification(council_id=council.id, user_id=admin.id, kind="unknown.kind", params={}))
         db.session.commit()
     staff_sign_in(page, axe_check, admin)
