@@ -49,6 +49,10 @@ def create_app(config: type[Config] | None = None) -> Flask:
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
+
+    from app.contracts import bp as contracts_bp
+
+    app.register_blueprint(contracts_bp)
     install_errors(app)
 
     from app.core.access import public

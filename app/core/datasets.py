@@ -109,7 +109,10 @@ def write_xlsx(fields: list[str], rows: Iterable[dict[str, Any]], target) -> Non
 
 
 def export_response(fmt: str, filename: str, fields: list[str], rows: Iterable[dict[str, Any]]) -> Response:
-    """The one way to send a download: CSV and JSON stream; XLSX is spooled to a temporary file."""
+    """The one way to send a download: CSV and JSON stream; XLSX is spooled to a temporary file.
+
+    Pass rows from a generator function, so the query runs while the response streams (inside
+    the request's context) rather than before the view returns."""
     disposition = {"Content-Disposition": f'attachment; filename="{filename}.{fmt}"'}
     if fmt == "csv":
         return Response(stream_with_context(iter_csv(fields, rows)), mimetype="text/csv", headers=disposition)

@@ -153,4 +153,9 @@ def load_demo(seed: int = 2026) -> bool:
         user.role_rows = [UserRole(role=Role.RESIDENT)]
         db.session.add(user)
     db.session.commit()
+    from app.core.registry import demo_loaders
+
+    for loader in demo_loaders.entries():
+        loader.provider(council)
+        db.session.commit()
     return True

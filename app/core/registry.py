@@ -55,6 +55,8 @@ home_sections = Registry("home section")
 dashboard_sections = Registry("dashboard section")
 # A ward's page: what is open in that ward. Provider(ward, user_or_None) -> Section | None
 ward_sections = Registry("ward section")
+# `flask demo`: Provider(council) -> None; each module adds its demo data to the demo council.
+demo_loaders = Registry("demo loader")
 # "Download my data": Provider(user) -> (key, JSON-serialisable data) | None
 personal_data_exporters = Registry("personal data exporter")
 # "Delete my account": Provider(user) -> None; erases or detaches a module's personal data.
