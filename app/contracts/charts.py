@@ -41,7 +41,8 @@ def spend_chart(years, target: float) -> BarChart:
         bars.append(Bar(x=left + i * slot + slot * 0.2, y=top + plot_h - h, width=slot * 0.6, height=h,
                         label=str(row.year), value_label=f"{share:.0f}%"))
     target_y = top + plot_h - plot_h * target / 100
-    return BarChart(width, height, bars, target_y, _("Target %(target)s%%", target=f"{target:g}"),
+    target_text = f"{target:g}"
+    return BarChart(width, height, bars, target_y, _("Target %(target)s%%", target=target_text),
                     _("Share of contract value with small firms and VCSEs, by year"))
 
 
@@ -70,5 +71,6 @@ def kpi_chart(kpi) -> LineChart | None:
 
     dots = [(pad + i * step, y(float(r.value)), f"{r.period_end.isoformat()}: {r.value}") for i, r in enumerate(reports)]
     points = " ".join(f"{x:.1f},{yv:.1f}" for x, yv, _label in dots)
+    target_text = f"{Decimal(kpi.target):g}"
     return LineChart(width, height, points, dots, y(float(kpi.target)),
-                     _("Reported values over time against the target of %(target)s", target=f"{Decimal(kpi.target):g}"))
+                     _("Reported values over time against the target of %(target)s", target=target_text))
