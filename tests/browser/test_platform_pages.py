@@ -66,6 +66,8 @@ PAGES = [
     "/notifications", "/notifications/settings", "/account/interests", "/open-data", "/wards",
     "/privacy", "/cookies", "/account/councillor-profile",
     "/admin/", "/admin/people", "/admin/teams", "/admin/council", "/admin/retention", "/admin/audit",
+    "/contracts/", "/contracts/spend", "/contracts/publication-policy", "/contracts/new", "/contracts/import",
+    "/contracts/settings",
 ]
 
 
