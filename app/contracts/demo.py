@@ -69,6 +69,11 @@ def load(council: Council, seed: int = 2026) -> None:
             cpv_codes=[cpv], amount=amount, vat_included=False, date_awarded=awarded,
             date_signed=awarded + timedelta(days=3), start_date=start, end_date=end, supplier_ids=[supplier.id],
             reference=f"GLAN-{awarded.year}-{i + 1:03d}", status=status), when=when, commit=False)
+        if i % 4 == 0:
+            from app.contracts.models import ContractDocument
+            contract.documents.append(ContractDocument(
+                title="Signed contract", document_type="contractSigned", date_published=when,
+                url=f"https://glanrafon.example.org/contracts/{contract.reference}/signed.pdf"))
         # Events in date order, so each release shows the contract as it stood on its date.
         events = []
         for n in range(rng.randrange(0, 4)):

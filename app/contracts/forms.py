@@ -91,6 +91,18 @@ class PaymentForm(FlaskForm):
             raise ValidationError(_l("The payment date cannot be before the invoice date"))
 
 
+class DocumentForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(_l("Enter the document's title")), Length(max=300, message=_l("Use 300 characters or fewer"))])
+    url = StringField(_l("Web address of the document"), validators=[
+        DataRequired(_l("Enter the web address of the document")), Length(max=500, message=_l("Use 500 characters or fewer")), web_address],
+        description=_l("A link to where the document is published, starting with https://"))
+    document_type = SelectField(_l("Kind of document"), choices=choices([
+        ("contractSigned", _l("The signed contract")), ("awardNotice", _l("Award notice")),
+        ("contractNotice", _l("Contract notice")), ("contractSchedule", _l("Schedule to the contract")),
+        ("contractAnnexe", _l("Annex to the contract")), ("completionCertificate", _l("Completion certificate")),
+        ("evaluationReports", _l("Evaluation report"))]))
+
+
 class KpiForm(FlaskForm):
     name = BilingualField(_l("What is measured"), description=_l("For example: calls answered within 2 days"))
     target = DecimalField(_l("Target"), places=2, validators=[InputRequired(_l("Enter the target"))])

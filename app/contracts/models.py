@@ -74,6 +74,8 @@ class Contract(db.Model):
     payments: Mapped[list[Payment]] = relationship(back_populates="contract", order_by="Payment.invoice_date",
                                                    cascade="all, delete-orphan")
     kpis: Mapped[list[Kpi]] = relationship(back_populates="contract", order_by="Kpi.id", cascade="all, delete-orphan")
+    documents: Mapped[list[ContractDocument]] = relationship(order_by="ContractDocument.id",
+                                                             cascade="all, delete-orphan")
 
 
 class Amendment(db.Model):
@@ -148,3 +150,14 @@ class OcdsRelease(db.Model):
     release_id: Mapped[str] = mapped_column(String(120))
     date: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     body: Mapped[str] = mapped_column(Text)  # the exact JSON served
+
+
+class ContractDocument(db.Model):
+    """A published document about the contract (the signed contract, the award notice...), by link."""
+    __tablename__ = "contract_documents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    url: Mapped[str] = mapped_column(String(500))
+    document_type: Mapped[str] = mapped_column(String(40))  # OCDS documentType code
+    date_published: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

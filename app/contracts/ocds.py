@@ -82,6 +82,10 @@ def build_release(contract: dict[str, Any], *, release_id: str, release_date: da
         ocds_contract["dateSigned"] = ocds_datetime(contract["date_signed"])
     if items:
         ocds_contract["items"] = items
+    if contract.get("documents"):
+        ocds_contract["documents"] = [
+            {"id": str(d["id"]), "documentType": d["document_type"], "title": d["title"], "url": d["url"],
+             "datePublished": ocds_datetime(d["date_published"])} for d in contract["documents"]]
     if contract.get("amendments"):
         ocds_contract["amendments"] = [
             {"id": str(a["id"]), "date": ocds_datetime(a["date"]), "rationale": a["rationale"],

@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.contracts import bp, charts, ocds, services
-from app.contracts.forms import (AmendmentForm, ContractForm, ImportForm, KpiForm, KpiReportForm, PaymentForm,
+from app.contracts.forms import (AmendmentForm, ContractForm, DocumentForm, ImportForm, KpiForm, KpiReportForm, PaymentForm,
                                  SearchForm, SettingsForm)
 from app.contracts.importing import template_csv
 from app.contracts.models import Contract, ContractStatus, Kpi, KpiFrequency, OcdsRelease, Procedure
@@ -239,6 +239,19 @@ def payments(contract_id: int):
         flash(_("The payment is recorded."), "success")
         return redirect(url_for("contracts.contract", contract_id=c.id), 303)
     return render_template("contracts/payment_form.html", form=form, contract=c)
+
+
+@bp.route("/<int:contract_id>/documents", methods=["GET", "POST"])
+@staff_only
+def add_document(contract_id: int):
+    c = get_scoped_or_404(Contract, contract_id)
+    form = DocumentForm()
+    if form.validate_on_submit():
+        services.add_document(c, current_council(), title=form.title.data, url=form.url.data,
+                              document_type=form.document_type.data)
+        flash(_("The document is published with the contract."), "success")
+        return redirect(url_for("contracts.contract", contract_id=c.id), 303)
+    return render_template("contracts/document_form.html", form=form, contract=c)
 
 
 @bp.route("/<int:contract_id>/kpis", methods=["GET", "POST"])

@@ -62,6 +62,8 @@ def snapshot(contract: Contract, council: Council) -> dict[str, Any]:
         "date_signed": contract.date_signed, "start_date": contract.start_date, "end_date": contract.end_date,
         "status": contract.status.value, "suppliers": [_supplier_dict(s) for s in contract.suppliers],
         "amendments": amendments, "payments": payments, "related": related,
+        "documents": [{"id": d.id, "title": d.title, "url": d.url, "document_type": d.document_type,
+                       "date_published": d.date_published} for d in contract.documents],
     }
 
 
@@ -190,6 +192,22 @@ def paid_within_30_days(payments: Iterable[Payment]) -> tuple[int, int]:
         elif (today - p.invoice_date).days > PAID_ON_TIME_DAYS:
             counted += 1  # unpaid and already late
     return on_time, counted
+
+
+DOCUMENT_TYPES = ["contractSigned", "awardNotice", "contractNotice", "contractSchedule", "contractAnnexe",
+                  "completionCertificate", "evaluationReports"]
+
+
+def add_document(contract: Contract, council: Council, *, title: str, url: str, document_type: str) -> None:
+    from app.contracts.models import ContractDocument
+
+    if document_type not in DOCUMENT_TYPES:
+        raise ValueError(document_type)
+    contract.documents.append(ContractDocument(title=title, url=url, document_type=document_type))
+    db.session.flush()
+    publish_release(contract, council, ["contractUpdate"])
+    audit.record("contract.document_added", obj=contract, details={"title": title})
+    db.session.commit()
 
 
 # --- KPIs ------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Revision ID: 0003_contracts
 Revises: 0002_platform
-Create Date: 2026-11-28 08:30:36.623992
+Create Date: 2026-11-28 08:39:38.279197
 
 """
 from alembic import op
@@ -70,6 +70,19 @@ def upgrade():
     )
     with op.batch_alter_table('contract_amendments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_contract_amendments_contract_id'), ['contract_id'], unique=False)
+
+    op.create_table('contract_documents',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('contract_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('url', sa.String(length=500), nullable=False),
+    sa.Column('document_type', sa.String(length=40), nullable=False),
+    sa.Column('date_published', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['contract_id'], ['contracts.id'], name=op.f('fk_contract_documents_contract_id_contracts'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_contract_documents'))
+    )
+    with op.batch_alter_table('contract_documents', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_contract_documents_contract_id'), ['contract_id'], unique=False)
 
     op.create_table('contract_kpis',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -174,6 +187,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_contract_kpis_contract_id'))
 
     op.drop_table('contract_kpis')
+    with op.batch_alter_table('contract_documents', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_contract_documents_contract_id'))
+
+    op.drop_table('contract_documents')
     with op.batch_alter_table('contract_amendments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contract_amendments_contract_id'))
 

@@ -91,6 +91,20 @@ def test_an_amendment_keeps_the_history_and_never_edits_an_earlier_release(app, 
         [f"{ocid}-0001.json", f"{ocid}-0002.json"]
 
 
+def test_a_document_link_is_published_with_a_new_release(app, client, login_as, setup):
+    login_as(Role.STAFF)
+    client.submit("/contracts/new", contract_form(setup))
+    contract_id, ocid = only_contract(app)
+    form = {"title": "Signed contract", "url": "javascript:alert(1)", "document_type": "contractSigned"}
+    assert "Enter a full web address" in client.submit(f"/contracts/{contract_id}/documents", form).get_data(as_text=True)
+    url = "https://council.example/contracts/signed.pdf"
+    assert client.submit(f"/contracts/{contract_id}/documents", {**form, "url": url}).status_code == 303
+    assert f'href="{url}"' in client.get(f"/contracts/{contract_id}").get_data(as_text=True)
+    second = json.loads(client.get(f"/contracts/releases/{ocid}-0002.json").data)
+    assert second["tag"] == ["contractUpdate"]
+    assert second["contracts"][0]["documents"][0]["documentType"] == "contractSigned"
+
+
 def test_payments_show_the_share_paid_within_30_days(app, client, login_as, setup):
     login_as(Role.STAFF)
     client.submit("/contracts/new", contract_form(setup))
