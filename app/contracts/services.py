@@ -284,24 +284,34 @@ class Search:
     sort: str = "awarded"
 
 
+def _contains(column, text: str):
+    """Case-insensitive "contains". SQLite's LIKE already ignores case (for ASCII, as lower()
+    does), and ILIKE would wrap both sides in lower() and slow every row down."""
+    term = "%" + text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    if db.engine.dialect.name == "sqlite":
+        return column.like(term, escape="\\")
+    return column.ilike(term, escape="\\")
+
+
 def search_query(council_id: int, s: Search) -> Select:
+    from app.contracts.models import contract_suppliers
+
     query = select(Contract).where(Contract.council_id == council_id)
     if s.q:
-        term = f"%{s.q.strip()}%"
-        query = query.where(or_(Contract.title.ilike(term), Contract.description.ilike(term),
-                                Contract.reference.ilike(term), Contract.ocid.ilike(term)))
+        query = query.where(or_(_contains(Contract.title, s.q), _contains(Contract.description, s.q),
+                                _contains(Contract.reference, s.q), _contains(Contract.ocid, s.q)))
     supplier_conditions = []
     if s.supplier:
-        supplier_conditions.append(Organisation.name.ilike(f"%{s.supplier.strip()}%"))
+        supplier_conditions.append(_contains(Organisation.name, s.supplier))
     if s.sme:
         supplier_conditions.append(Organisation.size_band.in_(SMALL_BANDS))
     if s.vcse:
         supplier_conditions.append(Organisation.is_vcse.is_(True))
     if supplier_conditions:
-        from app.contracts.models import contract_suppliers
-        query = query.where(Contract.id.in_(
+        # EXISTS lets the database walk contracts in the sort order and stop at a page.
+        query = query.where(
             select(contract_suppliers.c.contract_id).join(Organisation, Organisation.id == contract_suppliers.c.organisation_id)
-            .where(and_(*supplier_conditions))))
+            .where(contract_suppliers.c.contract_id == Contract.id, and_(*supplier_conditions)).exists())
     if s.team_id:
         query = query.where(Contract.team_id == s.team_id)
     if s.min_value is not None:
