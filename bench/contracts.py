@@ -8,7 +8,8 @@ one OCDS release that `services.publish_release` would have written (the body co
 
 - streams GET /contracts/ocds.json in a separate process with the Flask test client, chunk by
   chunk without keeping it (run 1 goes to a temp file, the others are dropped), and reports that
-  process's peak RSS (ru_maxrss), the bytes streamed and the time (median of the runs); the file
+  process's peak RSS (ru_maxrss, which includes start-up) and its RSS sampled every 500 chunks
+  while streaming, the bytes streamed and the time (median of the runs); the file
   is parsed afterwards in this process, so parsing memory does not count against the stream;
 - times the register search in-process with the test client: median and p95 over 200 requests
   for each filter combination, both around `client.get` and from the Server-Timing header, plus
@@ -212,18 +213,20 @@ def stream_child(out_path: str, runs: int) -> None:
         started = time.perf_counter()
         response = client.get("/contracts/ocds.json", buffered=False)
         assert response.status_code == 200, response.status_code
-        streamed = chunks = 0
+        streamed = chunks = rss_during = 0
         first_chunk = None
         for chunk in response.response:
             if first_chunk is None:
                 first_chunk = time.perf_counter() - started
             streamed += len(chunk)
             chunks += 1
+            if chunks % 500 == 0:  # ru_maxrss may date from start-up; this is the stream's own high point
+                rss_during = max(rss_during, proc_status_kb("VmRSS"))
             if sink:
                 sink.write(chunk)
         response.close()
         timings.append({"seconds": time.perf_counter() - started, "first_chunk_ms": first_chunk * 1000,
-                        "bytes": streamed, "chunks": chunks})
+                        "bytes": streamed, "chunks": chunks, "rss_during_max_mb": rss_mb_from_kb(rss_during)})
         if sink:
             sink.close()
     print(json.dumps({"before_stream": before, "runs": timings,
@@ -239,6 +242,7 @@ def measure_stream(env: dict, runs: int, out_path: Path) -> dict:
     runs_ = result["runs"]
     return {"peak_rss_mb": result["peak_rss_mb"], "rss_before_stream_mb": result["before_stream"]["rss_mb"],
             "peak_rss_before_stream_mb": result["before_stream"]["peak_rss_mb"],
+            "rss_during_stream_max_mb": max(r["rss_during_max_mb"] for r in runs_),
             "bytes": runs_[0]["bytes"], "chunks": runs_[0]["chunks"],
             "seconds_median": statistics.median(r["seconds"] for r in runs_),
             "seconds_each": [round(r["seconds"], 3) for r in runs_],
@@ -408,12 +412,13 @@ def main() -> None:
     print(f"data: {g['contracts']:,} contracts, {g['organisations']} suppliers, {g['departments']} departments, "
           f"generated in {g['seconds']:.1f} s; database {report['database_mb']} MB")
     print(f"OCDS package stream: peak RSS {s['peak_rss_mb']:.1f} MB (target < {RSS_TARGET_MB}; "
-          f"{s['rss_before_stream_mb']:.1f} MB before the request), {s['bytes'] / 1e6:.1f} MB in {s['chunks']:,} chunks, "
+          f"{s['rss_before_stream_mb']:.1f} MB before the request, {s['rss_during_stream_max_mb']:.1f} MB at most "
+          f"while streaming), {s['bytes'] / 1e6:.1f} MB in {s['chunks']:,} chunks, "
           f"{s['seconds_median']:.2f} s median of {s['runs']}, first chunk {s['first_chunk_ms_median']:.0f} ms; "
           f"valid JSON with {s['validation']['releases']:,} releases: {s['validation']['ok']}")
     print(f"record package {report['record_package']['url']}: {report['record_package']['ms_median']:.2f} ms median of 5")
     print()
-    print(f"{'register search':36} {'found':>7} {'server median':>14} {'p95':>8} {'wall median':>12} "
+    print(f"{'register search (found: first URL)':36} {'found':>7} {'server median':>14} {'p95':>8} {'wall median':>12} "
           f"{'SQL count':>10} {'SQL page':>9}")
     for label, v in report["search"].items():
         sql = report["search_sql"].get(label)
@@ -421,11 +426,11 @@ def main() -> None:
         print(f"{label:36} {found if found is not None else '':>7} {v['server_ms_median']:11.2f} ms "
               f"{v['server_ms_p95']:8.2f} {v['wall_ms_median']:9.2f} ms "
               f"{format_ms(sql, 'count_ms_median'):>10} {format_ms(sql, 'first_page_ms_median'):>9}")
-    verdict = report["verdict"]
+    verdict = {k: ("met" if v else "MISSED") if isinstance(v, bool) else v for k, v in report["verdict"].items()}
     print()
-    print(f"stream peak RSS < {RSS_TARGET_MB} MB: {'met' if verdict['stream_peak_rss_ok'] else 'MISSED'}; "
-          f"search median < {SEARCH_TARGET_MS} ms: issue query {'met' if verdict['search_median_ok_issue_query'] else 'MISSED'}, "
-          f"every combination {'met' if verdict['search_median_ok_all'] else 'MISSED'} (slowest: {worst})")
+    print(f"stream peak RSS < {RSS_TARGET_MB} MB: {verdict['stream_peak_rss_ok']}; "
+          f"search median < {SEARCH_TARGET_MS} ms: issue query {verdict['search_median_ok_issue_query']}, "
+          f"every combination {verdict['search_median_ok_all']} (slowest: {worst})")
     print(f"written to {out.relative_to(ROOT)}")
 
 

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text,
-                        UniqueConstraint)
+                        UniqueConstraint, event)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.models import Organisation, Team, _enum, utcnow
@@ -63,6 +63,9 @@ class Contract(db.Model):
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date] = mapped_column(Date)
     status: Mapped[ContractStatus] = mapped_column(_enum(ContractStatus), default=ContractStatus.ACTIVE)
+    # Title, description, reference and ocid in lower case: one column for the register's word
+    # search to scan, kept up to date on every insert and update (see _keep_search_text).
+    search_text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -76,6 +79,13 @@ class Contract(db.Model):
     kpis: Mapped[list[Kpi]] = relationship(back_populates="contract", order_by="Kpi.id", cascade="all, delete-orphan")
     documents: Mapped[list[ContractDocument]] = relationship(order_by="ContractDocument.id",
                                                              cascade="all, delete-orphan")
+
+
+@event.listens_for(Contract, "before_insert")
+@event.listens_for(Contract, "before_update")
+def _keep_search_text(_mapper, _connection, contract: Contract) -> None:
+    contract.search_text = " ".join(filter(None, [contract.title, contract.description, contract.reference,
+                                                  contract.ocid])).lower()
 
 
 class Amendment(db.Model):

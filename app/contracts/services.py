@@ -298,8 +298,8 @@ def search_query(council_id: int, s: Search) -> Select:
 
     query = select(Contract).where(Contract.council_id == council_id)
     if s.q:
-        query = query.where(or_(_contains(Contract.title, s.q), _contains(Contract.description, s.q),
-                                _contains(Contract.reference, s.q), _contains(Contract.ocid, s.q)))
+        term = "%" + s.q.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(Contract.search_text.like(term, escape="\\"))
     supplier_conditions = []
     if s.supplier:
         supplier_conditions.append(_contains(Organisation.name, s.supplier))

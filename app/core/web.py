@@ -57,20 +57,16 @@ class Page:
 def paginate(query: Select, *, per_page: int = 20, page: int | None = None) -> Page:
     """The one pagination helper: ?page=N, clamped to the pages that exist.
 
-    The page and the total come from one query (a window count), so a filter that has to scan
-    the table scans it once, not twice; only a page past the end costs a second query."""
+    A count and a page query, rather than one query with a window count: the window forces the
+    database to visit every matching row, where a plain page query can stop after one page
+    (measured in bench/contracts.py: 273 ms against 4 ms on 50,000 unfiltered contracts)."""
     if page is None:
         page = request.args.get("page", 1, type=int) or 1
-    page = max(1, page)
-    rows = db.session.execute(query.add_columns(func.count().over().label("_total"))
-                              .limit(per_page).offset((page - 1) * per_page)).all()
-    if rows:
-        return Page(items=[row[0] for row in rows], page=page, per_page=per_page, total=rows[0][-1])
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    last = max(1, math.ceil(total / per_page))
-    if page <= last or total == 0:
-        return Page(items=[], page=min(page, last), per_page=per_page, total=total)
-    return paginate(query, per_page=per_page, page=last)
+    pages = max(1, math.ceil(total / per_page))
+    page = min(max(1, page), pages)
+    items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(items=items, page=page, per_page=per_page, total=total)
 
 
 def page_query(page: int) -> str:

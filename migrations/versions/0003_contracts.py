@@ -2,7 +2,7 @@
 
 Revision ID: 0003_contracts
 Revises: 0002_platform
-Create Date: 2026-11-28 08:39:38.279197
+Create Date: 2026-11-28 08:57:29.520131
 
 """
 from alembic import op
@@ -44,6 +44,7 @@ def upgrade():
     sa.Column('start_date', sa.Date(), nullable=False),
     sa.Column('end_date', sa.Date(), nullable=False),
     sa.Column('status', sa.Enum('active', 'ended', 'terminated', name='contractstatus', native_enum=False, length=20), nullable=False),
+    sa.Column('search_text', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['council_id'], ['councils.id'], name=op.f('fk_contracts_council_id_councils')),
