@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any, Iterable
 
 from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from app.contracts import ocds
 from app.contracts.models import (Amendment, Contract, ContractSettings, ContractStatus, Kpi, KpiReport, OcdsRelease,
@@ -296,7 +297,8 @@ def _contains(column, text: str):
 def search_query(council_id: int, s: Search) -> Select:
     from app.contracts.models import contract_suppliers
 
-    query = select(Contract).where(Contract.council_id == council_id)
+    # Department and suppliers load with the page, not one query per row.
+    query = select(Contract).options(joinedload(Contract.team)).where(Contract.council_id == council_id)
     if s.q:
         term = "%" + s.q.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(Contract.search_text.like(term, escape="\\"))

@@ -298,3 +298,41 @@ def test_contract_datasets_are_in_the_open_data_catalogue(client, council):
     page = client.get("/open-data").get_data(as_text=True)
     for name in ("contracts", "contract-kpi-reports", "contract-spend-sme-vcse"):
         assert f"/open-data/{name}.json" in page
+
+
+def test_the_register_page_runs_the_same_few_queries_however_many_contracts_it_lists(app, client, setup, council):
+    """No query per row: 25 contracts cost what 2 do."""
+    from sqlalchemy import event
+
+    from app.contracts import services
+
+    def add(n):
+        with app.app_context(), app.test_request_context("/"):
+            for i in range(n):
+                team = Team(council_id=council.id, name=f"Department {n}-{i}")  # each row its own department
+                db.session.add(team)
+                db.session.flush()
+                services.create_contract(db.session.get(Council, council.id), services.ContractInput(
+                    title=f"Job {i}", description="", team_id=team.id, procedure=services.Procedure.OPEN,
+                    cpv_codes=[], amount=Decimal("1000"), vat_included=False, date_awarded=date(2026, 1, 1),
+                    date_signed=None, start_date=date(2026, 1, 1), end_date=date(2026, 12, 31),
+                    supplier_ids=[setup["small"], setup["large"]]))
+
+    def queries_for_register():
+        count = {"n": 0}
+        with app.app_context():
+            engine = db.engine
+
+        def before(*_args, **_kwargs):
+            count["n"] += 1
+        event.listen(engine, "before_cursor_execute", before)
+        try:
+            assert client.get("/contracts/").status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+        return count["n"]
+
+    add(2)
+    few = queries_for_register()
+    add(23)
+    assert queries_for_register() == few
