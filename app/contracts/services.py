@@ -310,10 +310,11 @@ def search_query(council_id: int, s: Search) -> Select:
     if s.vcse:
         supplier_conditions.append(Organisation.is_vcse.is_(True))
     if supplier_conditions:
-        # EXISTS lets the database walk contracts in the sort order and stop at a page.
-        query = query.where(
-            select(contract_suppliers.c.contract_id).join(Organisation, Organisation.id == contract_suppliers.c.organisation_id)
-            .where(contract_suppliers.c.contract_id == Contract.id, and_(*supplier_conditions)).exists())
+        # Find the few matching suppliers first, then their contracts through the index on
+        # contract_suppliers.organisation_id, instead of testing every contract's suppliers.
+        matching = select(Organisation.id).where(Organisation.council_id == council_id, and_(*supplier_conditions))
+        query = query.where(Contract.id.in_(
+            select(contract_suppliers.c.contract_id).where(contract_suppliers.c.organisation_id.in_(matching))))
     if s.team_id:
         query = query.where(Contract.team_id == s.team_id)
     if s.min_value is not None:
