@@ -309,12 +309,18 @@ def search_query(council_id: int, s: Search) -> Select:
         supplier_conditions.append(Organisation.size_band.in_(SMALL_BANDS))
     if s.vcse:
         supplier_conditions.append(Organisation.is_vcse.is_(True))
-    if supplier_conditions:
-        # Find the few matching suppliers first, then their contracts through the index on
-        # contract_suppliers.organisation_id, instead of testing every contract's suppliers.
+    if supplier_conditions and s.supplier:
+        # A supplier's name matches few organisations: find them first, then their contracts
+        # through the index on contract_suppliers.organisation_id (bench: 140 ms -> 24 ms).
         matching = select(Organisation.id).where(Organisation.council_id == council_id, and_(*supplier_conditions))
         query = query.where(Contract.id.in_(
             select(contract_suppliers.c.contract_id).where(contract_suppliers.c.organisation_id.in_(matching))))
+    elif supplier_conditions:
+        # "Small firms only" matches most contracts: EXISTS lets the database walk contracts in
+        # the sort order and stop after a page (bench: 137 ms with IN, 64 ms with EXISTS).
+        query = query.where(
+            select(contract_suppliers.c.contract_id).join(Organisation, Organisation.id == contract_suppliers.c.organisation_id)
+            .where(contract_suppliers.c.contract_id == Contract.id, and_(*supplier_conditions)).exists())
     if s.team_id:
         query = query.where(Contract.team_id == s.team_id)
     if s.min_value is not None:
