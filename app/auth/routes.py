@@ -149,10 +149,14 @@ def two_factor():
         return redirect(url_for("auth.two_factor_setup"), 303)
     form = TwoFactorForm()
     if form.validate_on_submit():
-        if services.check_totp(user, form.code.data) or services.use_recovery_code(user, form.code.data):
+        if services.second_factor_locked(user):
+            form.code.errors.append(_("Too many wrong codes. Wait 15 minutes and try again, or ask an administrator for help."))
+        elif services.check_totp(user, form.code.data) or services.use_recovery_code(user, form.code.data):
+            services.record_second_factor_success(user)
             return redirect(_finish_two_factor(user), 303)
-        services.record_failed_second_factor(user)
-        form.code.errors.append(_("That code is not right. Check the time on your phone is correct, or use a recovery code."))
+        else:
+            services.record_failed_second_factor(user)
+            form.code.errors.append(_("That code is not right. Check the time on your phone is correct, or use a recovery code."))
     return render_template("auth/two_factor.html", form=form)
 
 

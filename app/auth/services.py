@@ -1,7 +1,7 @@
 """Accounts: the writes behind sign-up, sign-in, reset, ward, deletion and data download."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -293,9 +293,34 @@ def use_recovery_code(user: User, code: str) -> bool:
     return True
 
 
+SECOND_FACTOR_LOCK_AFTER = 10
+SECOND_FACTOR_LOCK_FOR = timedelta(minutes=15)
+
+
+def second_factor_locked(user: User) -> bool:
+    until = user.second_factor_locked_until
+    if until is None:
+        return False
+    if until.tzinfo is None:  # SQLite hands back naive UTC
+        until = until.replace(tzinfo=timezone.utc)
+    return until > datetime.now(timezone.utc)
+
+
 def record_failed_second_factor(user: User) -> None:
+    """The rate limit slows guessing; ten wrong codes in a row stop it for a while, and say so."""
+    user.second_factor_failures = (user.second_factor_failures or 0) + 1
     audit.record("account.second_factor_failed", obj=user, actor=user)
+    if user.second_factor_failures >= SECOND_FACTOR_LOCK_AFTER:
+        user.second_factor_failures = 0
+        user.second_factor_locked_until = datetime.now(timezone.utc) + SECOND_FACTOR_LOCK_FOR
+        audit.record("account.second_factor_locked", obj=user, actor=user)
     db.session.commit()
+
+
+def record_second_factor_success(user: User) -> None:
+    if user.second_factor_failures:
+        user.second_factor_failures = 0
+        db.session.commit()
 
 
 def remaining_recovery_codes(user: User) -> int:

@@ -145,6 +145,9 @@ class User(UserMixin, db.Model):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_totp_step: Mapped[int | None] = mapped_column(Integer)  # refuses replay of a used code
+    # Wrong second-factor codes in a row; ten lock the second step for a while (see auth.services).
+    second_factor_failures: Mapped[int] = mapped_column(Integer, default=0)
+    second_factor_locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     ward: Mapped[Ward | None] = relationship()
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")

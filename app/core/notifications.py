@@ -47,6 +47,16 @@ def mode_for(user: User, kind: NotificationKind) -> DeliveryMode:
     return pref.mode if pref else kind.default_mode
 
 
+def _modes_for(kind_name: str, user_ids: list[int]) -> dict[int, DeliveryMode]:
+    """Everyone's choice for one kind in a few queries, not one per recipient."""
+    modes: dict[int, DeliveryMode] = {}
+    for start in range(0, len(user_ids), 1000):
+        chunk = user_ids[start:start + 1000]
+        modes.update(db.session.execute(select(NotificationPreference.user_id, NotificationPreference.mode).where(
+            NotificationPreference.kind == kind_name, NotificationPreference.user_id.in_(chunk))).all())
+    return modes
+
+
 def set_mode(user: User, kind_name: str, mode: DeliveryMode) -> None:
     pref = db.session.get(NotificationPreference, (user.id, kind_name))
     if pref is None:
@@ -78,11 +88,12 @@ def notify(kind_name: str, *, council_id: int, params: dict | None = None, link:
     people = list(recipients if recipients is not None else (kind.recipients(context) if kind.recipients else []))
     created: list[tuple[Notification, User]] = []
     seen: set[int] = set()
+    chosen = _modes_for(kind_name, [user.id for user in people])
     for user in people:
         if user.id in seen or user.deleted_at is not None or user.council_id != council_id:
             continue
         seen.add(user.id)
-        mode = mode_for(user, kind)
+        mode = chosen.get(user.id, kind.default_mode)
         if mode == DeliveryMode.OFF:
             continue
         note = Notification(council_id=council_id, user_id=user.id, kind=kind_name, params=params or {},

@@ -222,3 +222,22 @@ def test_pagination_links_ignore_odd_query_parameters(client, login_as):
     login_as(Role.ADMIN)
     response = client.get("/admin/people?endpoint=x&_external=1&page=1")
     assert response.status_code == 200
+
+
+def test_ten_wrong_codes_in_a_row_lock_the_second_step_for_a_while(app, client, make_user, monkeypatch):
+    staff = make_user(Role.STAFF)
+    app.config["TWO_FACTOR_LIMIT"] = "100 per minute"  # the lock, not the rate limit, is under test
+    try:
+        _password_step(client, staff)
+        for _ in range(10):
+            assert "That code is not right" in client.submit("/sign-in/two-factor", {"code": "000000"}).get_data(as_text=True)
+        locked = client.submit("/sign-in/two-factor", {"code": totp_code(staff)})
+        assert locked.status_code == 200 and "Too many wrong codes" in locked.get_data(as_text=True)
+        with app.app_context():
+            assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "account.second_factor_locked"))
+            user = db.session.get(User, staff.id)
+            user.second_factor_locked_until = None  # as if 15 minutes had passed
+            db.session.commit()
+        assert client.submit("/sign-in/two-factor", {"code": totp_code(staff, 1)}).status_code == 303
+    finally:
+        app.config["TWO_FACTOR_LIMIT"] = "5 per minute"
