@@ -43,3 +43,28 @@ def validate_html(pages: dict[str, str], tmp_path: Path) -> list[str]:
     if result.returncode != 0 and not problems:
         problems = lines or [f"vnu exited {result.returncode}"]
     return problems
+
+
+class count_queries:
+    """`with count_queries(app) as q: ...; q.n` counts the SQL statements run inside the block."""
+
+    def __init__(self, app):
+        from app.extensions import db
+
+        with app.app_context():
+            self.engine = db.engine
+        self.n = 0
+
+    def _count(self, *_args, **_kwargs) -> None:
+        self.n += 1
+
+    def __enter__(self):
+        from sqlalchemy import event
+
+        event.listen(self.engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        from sqlalchemy import event
+
+        event.remove(self.engine, "before_cursor_execute", self._count)

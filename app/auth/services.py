@@ -323,10 +323,6 @@ def record_second_factor_success(user: User) -> None:
         db.session.commit()
 
 
-def remaining_recovery_codes(user: User) -> int:
-    return db.session.scalar(select(func.count()).select_from(RecoveryCode).where(
-        RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))) or 0
-
 
 def purge_unconfirmed_accounts(council_id: int, cutoff: datetime) -> int:
     """Accounts whose email was never confirmed and that hold no role beyond resident."""

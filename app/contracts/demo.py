@@ -51,6 +51,7 @@ def load(council: Council, seed: int = 2026) -> None:
     db.session.flush()
     settings = services.settings_for(council.id)
     settings.sme_vcse_target_percent = Decimal("33")
+    db.session.add(settings)
     today = date.today()
     suppliers = list(orgs.values())
     for i in range(300):

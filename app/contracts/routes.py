@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
-from decimal import Decimal
 
 from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
@@ -17,7 +16,7 @@ from app.contracts.transparency import quarter_bounds, transparency_rows, TRANSP
 from app.core.access import public, role_required
 from app.core.datasets import export_response
 from app.core.forms import choices
-from app.core.models import Organisation, Role, Team
+from app.core.models import Organisation, Role
 from app.core.tenancy import current_council, get_scoped_or_404, scoped
 from app.core.web import paginate, render_page
 from app.extensions import db
@@ -149,15 +148,7 @@ def spend():
     rows = services.spend_by_year_and_department(council.id)
     years = services.spend_by_year(rows)
     target = float(services.settings_for(council.id).sme_vcse_target_percent)
-    contracts = db.session.scalars(select(Contract).where(Contract.council_id == council.id)).all()
-    on_time, counted = services.paid_within_30_days(p for c in contracts for p in c.payments)
-    by_supplier = {}
-    for c in contracts:
-        for p in c.payments:
-            if p.organisation:
-                by_supplier.setdefault(p.organisation.name, []).append(p)
-    supplier_rows = sorted((name, *services.paid_within_30_days(ps)) for name, ps in by_supplier.items())
-    db.session.commit()  # settings_for may have created the default target
+    (on_time, counted), supplier_rows = services.payments_paid_on_time(council.id)
     return render_template("contracts/spend.html", rows=rows, years=years, target=target,
                            chart=charts.spend_chart(years, target), on_time=on_time, counted=counted,
                            supplier_rows=supplier_rows)
@@ -333,5 +324,4 @@ def settings():
         services.update_settings(current, form.sme_vcse_target_percent.data, form.publication_policy_url.data or None)
         flash(_("Settings saved."), "success")
         return redirect(url_for("contracts.spend"), 303)
-    db.session.commit()
     return render_template("contracts/settings.html", form=form)

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any, Iterable
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import joinedload
 
 from app.contracts import ocds
@@ -22,12 +22,22 @@ AMENDABLE = ("title", "description", "amount", "end_date", "status")
 
 
 def settings_for(council_id: int) -> ContractSettings:
-    settings = db.session.get(ContractSettings, council_id)
-    if settings is None:
-        settings = ContractSettings(council_id=council_id, sme_vcse_target_percent=Decimal("33"))
-        db.session.add(settings)
-        db.session.flush()
-    return settings
+    """The council's settings, or the defaults (not saved: reading a page writes nothing)."""
+    return db.session.get(ContractSettings, council_id) or ContractSettings(
+        council_id=council_id, sme_vcse_target_percent=Decimal("33"))
+
+
+def payments_paid_on_time(council_id: int) -> tuple[tuple[int, int], list[tuple[str, int, int]]]:
+    """Council-wide (on time, counted), and the same per supplier, from one query."""
+    payments = db.session.scalars(select(Payment).join(Contract, Contract.id == Payment.contract_id)
+                                  .options(joinedload(Payment.organisation))
+                                  .where(Contract.council_id == council_id)).all()
+    by_supplier: dict[str, list[Payment]] = {}
+    for p in payments:
+        if p.organisation:
+            by_supplier.setdefault(p.organisation.name, []).append(p)
+    return (paid_within_30_days(payments),
+            sorted((name, *paid_within_30_days(ps)) for name, ps in by_supplier.items()))
 
 
 def next_ocid(council: Council) -> str:
@@ -361,7 +371,8 @@ def spend_by_year_and_department(council_id: int) -> list[SpendRow]:
 
     A contract counts as small-firm spend when any of its suppliers is micro, small, medium or VCSE.
     """
-    contracts = db.session.scalars(select(Contract).where(Contract.council_id == council_id)).all()
+    contracts = db.session.scalars(select(Contract).options(joinedload(Contract.team))
+                                   .where(Contract.council_id == council_id)).all()
     rows: dict[tuple[int, str], SpendRow] = {}
     for c in contracts:
         key = (c.date_awarded.year, c.team.name if c.team else "")
@@ -399,6 +410,7 @@ def upcoming_periods(kpi: Kpi, today: date | None = None) -> list[date]:
 
 
 def update_settings(settings: ContractSettings, target: Decimal, policy_url: str | None) -> None:
+    db.session.add(settings)
     audit.record("contracts.settings_changed", object_type="ContractSettings", object_id=settings.council_id,
                  council_id=settings.council_id,
                  details={"target_from": str(settings.sme_vcse_target_percent), "target_to": str(target)})

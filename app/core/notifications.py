@@ -6,7 +6,7 @@ digest, or off. Emails are rendered in the reader's language and carry a one-cli
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 
 import logging
@@ -187,5 +187,3 @@ def purge_notifications(council_id: int, cutoff: datetime) -> int:
                                                            Notification.created_at < cutoff))
     return result.rowcount or 0
 
-
-WEEK = timedelta(days=7)

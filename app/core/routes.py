@@ -13,11 +13,9 @@ from app.core.access import active_user, public, role_required, signed_in
 from app.core.categories import CATEGORIES
 from app.core.datasets import datasets, export_response
 from app.core.councillors import ward_councillors
-from app.core.councillors import ward_councillors
 from app.core.follows import follow as follow_service, followables, interests_of, set_interests, unfollow
 from app.core.forms import CouncillorProfileForm, FollowForm, InterestsForm, choices, delivery_field, per_item_form
-from app.core.models import (AuditHead, CouncillorProfile, DeliveryMode, Notification, Role, User, UserRole,
-                             Ward)
+from app.core.models import (AuditHead, CouncillorProfile, DeliveryMode, Notification, Role, Ward)
 from app.core.notifications import (mode_for, notification_kinds, read_unsubscribe_token, render_text,
                                     set_mode)
 from app.core.registry import dashboard_sections, home_sections, ward_sections

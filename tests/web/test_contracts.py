@@ -300,39 +300,32 @@ def test_contract_datasets_are_in_the_open_data_catalogue(client, council):
         assert f"/open-data/{name}.json" in page
 
 
-def test_the_register_page_runs_the_same_few_queries_however_many_contracts_it_lists(app, client, setup, council):
-    """No query per row: 25 contracts cost what 2 do."""
-    from sqlalchemy import event
-
+def test_register_and_spend_pages_run_the_same_few_queries_however_many_contracts(app, client, setup, council):
+    """No query per row: 25 contracts, each in its own department and with payments, cost what 2 do."""
     from app.contracts import services
+    from tests.helpers import count_queries
 
     def add(n):
         with app.app_context(), app.test_request_context("/"):
+            c_council = db.session.get(Council, council.id)
             for i in range(n):
                 team = Team(council_id=council.id, name=f"Department {n}-{i}")  # each row its own department
                 db.session.add(team)
                 db.session.flush()
-                services.create_contract(db.session.get(Council, council.id), services.ContractInput(
+                c = services.create_contract(c_council, services.ContractInput(
                     title=f"Job {i}", description="", team_id=team.id, procedure=services.Procedure.OPEN,
                     cpv_codes=[], amount=Decimal("1000"), vat_included=False, date_awarded=date(2026, 1, 1),
                     date_signed=None, start_date=date(2026, 1, 1), end_date=date(2026, 12, 31),
                     supplier_ids=[setup["small"], setup["large"]]))
+                services.record_payment(c, c_council, invoice_reference=f"I{i}", amount=Decimal("10"),
+                                        invoice_date=date(2026, 2, 1), paid_date=date(2026, 2, 10))
 
-    def queries_for_register():
-        count = {"n": 0}
-        with app.app_context():
-            engine = db.engine
-
-        def before(*_args, **_kwargs):
-            count["n"] += 1
-        event.listen(engine, "before_cursor_execute", before)
-        try:
-            assert client.get("/contracts/").status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", before)
-        return count["n"]
+    def queries(path):
+        with count_queries(app) as q:
+            assert client.get(path).status_code == 200
+        return q.n
 
     add(2)
-    few = queries_for_register()
+    few = {path: queries(path) for path in ("/contracts/", "/contracts/spend")}
     add(23)
-    assert queries_for_register() == few
+    assert {path: queries(path) for path in few} == few
