@@ -53,6 +53,10 @@ def create_app(config: type[Config] | None = None) -> Flask:
     from app.contracts import bp as contracts_bp
 
     app.register_blueprint(contracts_bp)
+
+    from app.ideas import bp as ideas_bp
+
+    app.register_blueprint(ideas_bp)
     install_errors(app)
 
     from app.core.access import public

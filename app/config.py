@@ -78,6 +78,10 @@ class Config:
     EMAIL_CONFIRM_MAX_AGE = 7 * 24 * 3600
     # How many reverse proxies set X-Forwarded-* in front of the app (0: none trusted).
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", 0))
+    # Uploaded files (idea photos...): a folder every app server shares.
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
+    # Supporting ideas: per person, so a script cannot pile up supports.
+    SUPPORT_LIMIT = os.environ.get("SUPPORT_LIMIT", "60 per minute")
 
 
 DEFAULT_SECRETS = {"SECRET_KEY": "dev-only-not-secret", "AUDIT_HMAC_KEY": "dev-only-audit-key"}
@@ -94,3 +98,4 @@ class TestConfig(Config):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
     SERVER_NAME = None
+    UPLOAD_FOLDER = os.environ.get("TEST_UPLOAD_FOLDER", "/tmp/cc-test-uploads")

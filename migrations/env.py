@@ -89,6 +89,17 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
+    def include_object(obj, name, type_, reflected, compare_to):
+        # Full-text indexes live outside the models (SQLite FTS5 tables, PostgreSQL tsvector
+        # columns; see app.core.fulltext): autogenerate must not propose dropping them.
+        if type_ == "table" and reflected and compare_to is None and "_fts" in (name or ""):
+            return False
+        if type_ == "column" and name == "search_vector":
+            return False
+        return True
+
+    conf_args.setdefault("include_object", include_object)
+
     connectable = get_engine()
 
     with connectable.connect() as connection:

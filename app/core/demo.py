@@ -32,6 +32,8 @@ STRADDLING_POSTCODE = "CC1 9ZZ"
 NAMED_ACCOUNTS = [
     ("admin@example.org", "Alys Admin", (Role.ADMIN, Role.STAFF), None, "en", "Digital Services"),
     ("moderator@example.org", "Mo Moderator", (Role.MODERATOR,), None, "en", None),
+    # A second moderator: an appeal is always decided by someone other than who hid the content.
+    ("moderator2@example.org", "Meinir Cymedrolwr", (Role.MODERATOR,), None, "cy", None),
     ("staff.planning@example.org", "Sam Planning", (Role.STAFF,), None, "en", "Planning and Regeneration"),
     ("staff.planning2@example.org", "Siân Cynllunio", (Role.STAFF,), None, "cy", "Planning and Regeneration"),
     ("staff.procurement@example.org", "Priya Procurement", (Role.STAFF,), None, "en", "Finance and Procurement"),

@@ -1,0 +1,103 @@
+"""Full-text search, written once for every module: SQLite FTS5 or PostgreSQL's tsvector.
+
+Both use a configuration without stemming (FTS5 `unicode61`, PostgreSQL `simple`): an English
+stemmer would mangle Welsh words, and Welsh has no stemmer in either engine. A module's
+migration creates the index with `create_index_sql` and the module asks `match_condition` or
+`ranked_ids`. People's words are reduced to plain word characters before they reach either
+query language, so no input can be a syntax error or an injection.
+"""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import ColumnElement, text
+
+from app.extensions import db
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+MAX_WORDS = 8
+
+
+def words(query: str) -> list[str]:
+    """The distinct words of `query`, lower-cased, in order, at most MAX_WORDS."""
+    seen: list[str] = []
+    for word in _WORD.findall((query or "").lower()):
+        word = word.strip("_")
+        if word and word not in seen:
+            seen.append(word)
+    return seen[:MAX_WORDS]
+
+
+def _is_postgres() -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
+def _fts_query(terms: list[str], any_word: bool, prefix_last: bool) -> str:
+    if _is_postgres():
+        parts = [f"{t}:*" if prefix_last and i == len(terms) - 1 else t for i, t in enumerate(terms)]
+        return (" | " if any_word else " & ").join(parts)
+    parts = ['"' + t.replace('"', '""') + '"' + ("*" if prefix_last and i == len(terms) - 1 else "")
+             for i, t in enumerate(terms)]
+    return (" OR " if any_word else " ").join(parts)
+
+
+def match_condition(table: str, query: str, *, any_word: bool = False,
+                    prefix_last: bool = False) -> ColumnElement[bool] | None:
+    """A WHERE condition on `table` (rows matching `query`), or None when it has no words."""
+    terms = words(query)
+    if not terms:
+        return None
+    q = _fts_query(terms, any_word, prefix_last)
+    if _is_postgres():
+        return text(f"{table}.search_vector @@ to_tsquery('simple', :fts_q)").bindparams(fts_q=q)
+    return text(f"{table}.id IN (SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH :fts_q)").bindparams(fts_q=q)
+
+
+def ranked_ids(table: str, query: str, *, condition: str = "1 = 1", limit: int = 5, any_word: bool = True,
+               prefix_last: bool = True, params: dict | None = None) -> list[int]:
+    """Ids of the rows that best match `query`, best first. `condition` is trusted SQL on `table`."""
+    terms = words(query)
+    if not terms:
+        return []
+    bind = {"fts_q": _fts_query(terms, any_word, prefix_last), "fts_limit": limit, **(params or {})}
+    if _is_postgres():
+        sql = (f"SELECT {table}.id FROM {table} WHERE {table}.search_vector @@ to_tsquery('simple', :fts_q) "
+               f"AND {condition} ORDER BY ts_rank({table}.search_vector, to_tsquery('simple', :fts_q)) DESC, "
+               f"{table}.id DESC LIMIT :fts_limit")
+    else:
+        sql = (f"SELECT {table}.id FROM {table}_fts JOIN {table} ON {table}.id = {table}_fts.rowid "
+               f"WHERE {table}_fts MATCH :fts_q AND {condition} ORDER BY bm25({table}_fts), {table}.id DESC "
+               f"LIMIT :fts_limit")
+    return list(db.session.scalars(text(sql), bind))
+
+
+def create_index_sql(dialect: str, table: str, columns: list[str]) -> list[str]:
+    """DDL for a migration: the full-text index on `columns` of `table`, kept in step by the database."""
+    if dialect == "postgresql":
+        document = " || ' ' || ".join(f"coalesce({c}, '')" for c in columns)
+        return [f"ALTER TABLE {table} ADD COLUMN search_vector tsvector GENERATED ALWAYS AS "
+                f"(to_tsvector('simple', {document})) STORED",
+                f"CREATE INDEX ix_{table}_search_vector ON {table} USING gin (search_vector)"]
+    cols = ", ".join(columns)
+    new = ", ".join(f"new.{c}" for c in columns)
+    old = ", ".join(f"old.{c}" for c in columns)
+    fts = f"{table}_fts"
+    # External-content FTS5: the index stores only tokens; triggers keep it in step with the table.
+    return [
+        f"CREATE VIRTUAL TABLE {fts} USING fts5({cols}, content='{table}', content_rowid='id', "
+        f"tokenize='unicode61 remove_diacritics 2')",
+        f"CREATE TRIGGER {table}_fts_insert AFTER INSERT ON {table} BEGIN "
+        f"INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new}); END",
+        f"CREATE TRIGGER {table}_fts_delete AFTER DELETE ON {table} BEGIN "
+        f"INSERT INTO {fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {old}); END",
+        f"CREATE TRIGGER {table}_fts_update AFTER UPDATE OF {cols} ON {table} BEGIN "
+        f"INSERT INTO {fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {old}); "
+        f"INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new}); END",
+    ]
+
+
+def drop_index_sql(dialect: str, table: str) -> list[str]:
+    if dialect == "postgresql":
+        return [f"DROP INDEX IF EXISTS ix_{table}_search_vector", f"ALTER TABLE {table} DROP COLUMN search_vector"]
+    return [f"DROP TRIGGER IF EXISTS {table}_fts_{name}" for name in ("insert", "delete", "update")] + \
+        [f"DROP TABLE IF EXISTS {table}_fts"]

@@ -1,0 +1,148 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from app.core.categories import CATEGORIES
+from app.core.forms import choices
+from app.ideas.models import AppealOutcome, FlagReason, IdeaStatus, Side
+
+
+def status_choices(include_merged: bool = False):
+    labels = status_labels()
+    return [(s.value, labels[s]) for s in IdeaStatus if include_merged or s != IdeaStatus.MERGED]
+
+
+def status_labels() -> dict[IdeaStatus, object]:
+    return {IdeaStatus.OPEN: _l("Open for support"), IdeaStatus.UNDER_REVIEW: _l("Under review"),
+            IdeaStatus.ACCEPTED: _l("Accepted"), IdeaStatus.DECLINED: _l("Declined"),
+            IdeaStatus.MERGED: _l("Joined with a similar idea"), IdeaStatus.BUDGET: _l("Moved to a ward budget"),
+            IdeaStatus.DONE: _l("Done")}
+
+
+class IdeaForm(FlaskForm):
+    title = StringField(_l("Your idea in a sentence"), validators=[
+        InputRequired(_l("Enter your idea in a sentence")),
+        Length(min=8, max=150, message=_l("Use between 8 and 150 characters"))],
+        description=_l("For example: Plant fruit trees in Victoria Park"))
+    body = TextAreaField(_l("Tell us more"), validators=[
+        InputRequired(_l("Describe your idea")),
+        Length(min=20, max=5000, message=_l("Use between 20 and 5,000 characters"))],
+        description=_l("What is the problem, what would you do, and who would it help? You can use *italics*, "
+                       "**bold**, lists starting with - and links."))
+    category = SelectField(_l("Topic"), validators=[InputRequired(_l("Choose a topic"))])
+    ward = SelectField(_l("Where"), validators=[Optional()])
+    place_name = StringField(_l("Place (optional)"), validators=[Optional(), Length(max=120, message=_l(
+        "Use 120 characters or fewer"))], description=_l("A street, park or building, if your idea is about one place"))
+    image = FileField(_l("Photo (optional)"), description=_l(
+        "A JPG or PNG under 5 MB. We remove the location and camera details stored inside photos."))
+    image_alt = StringField(_l("What the photo shows"), validators=[Optional(), Length(max=200, message=_l(
+        "Use 200 characters or fewer"))], description=_l("For people who cannot see it, for example: "
+                                                          "the broken bench by the pond"))
+    checked_similar = HiddenField()
+
+    def __init__(self, *args, wards=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category.choices = choices([("", _l("Choose a topic"))] + list(CATEGORIES))
+        self.ward.choices = choices([("", _l("The whole council area"))] + [(str(w.id), w.name) for w in wards])
+
+
+class ListForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search form
+
+    q = StringField(_l("Search ideas"), validators=[Optional(), Length(max=100)])
+    sort = SelectField(_l("Order"), choices=choices([("supported", _l("Most supported")), ("newest", _l("Newest")),
+                                                     ("trending", _l("Trending (last 14 days)"))]),
+                       validators=[Optional()])
+    ward = SelectField(_l("Ward"), validators=[Optional()])
+    category = SelectField(_l("Topic"), validators=[Optional()])
+    status = SelectField(_l("Status"), validators=[Optional()])
+
+    def __init__(self, *args, wards=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ward.choices = choices([("", _l("All wards")), ("all", _l("Whole council area only"))] +
+                                    [(str(w.id), w.name) for w in wards])
+        self.category.choices = choices([("", _l("All topics"))] + list(CATEGORIES))
+        self.status.choices = choices([("", _l("Any status"))] + status_choices())
+
+
+class ArgumentForm(FlaskForm):
+    side = RadioField(_l("Is your argument for or against the idea?"),
+                      choices=choices([(Side.FOR.value, _l("For")), (Side.AGAINST.value, _l("Against"))]),
+                      validators=[InputRequired(_l("Choose for or against"))])
+    body = TextAreaField(_l("Your argument"), validators=[
+        InputRequired(_l("Enter your argument")),
+        Length(min=5, max=500, message=_l("Use between 5 and 500 characters"))],
+        description=_l("One point, in up to 500 characters."))
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField(_l("Your comment"), validators=[
+        InputRequired(_l("Enter your comment")),
+        Length(min=2, max=2000, message=_l("Use between 2 and 2,000 characters"))])
+    parent_id = HiddenField()
+
+
+class FlagForm(FlaskForm):
+    reason = RadioField(_l("What is wrong with it?"), choices=choices([
+        (FlagReason.OFFENSIVE.value, _l("It is offensive or abusive")),
+        (FlagReason.PERSONAL.value, _l("It shares someone's personal information")),
+        (FlagReason.SPAM.value, _l("It is advertising or spam")),
+        (FlagReason.DUPLICATE.value, _l("It repeats another idea")),
+        (FlagReason.OTHER.value, _l("Something else"))]), validators=[InputRequired(_l("Choose what is wrong"))])
+    detail = TextAreaField(_l("Tell the moderators more (optional)"), validators=[
+        Optional(), Length(max=500, message=_l("Use 500 characters or fewer"))], render_kw={"rows": 3})
+
+
+class HideForm(FlaskForm):
+    reason = StringField(_l("Reason, shown to everyone"), validators=[
+        InputRequired(_l("Give the reason readers will see")),
+        Length(min=5, max=500, message=_l("Use between 5 and 500 characters"))],
+        description=_l("For example: it named a neighbour and their address"))
+
+
+class AppealForm(FlaskForm):
+    statement = TextAreaField(_l("Why should it be shown again?"), validators=[
+        InputRequired(_l("Say why it should be shown again")),
+        Length(min=5, max=2000, message=_l("Use between 5 and 2,000 characters"))])
+
+
+class AppealDecisionForm(FlaskForm):
+    outcome = RadioField(_l("Decision"), choices=choices([
+        (AppealOutcome.RESTORED.value, _l("Show it again")),
+        (AppealOutcome.UPHELD.value, _l("Keep it hidden"))]), validators=[InputRequired(_l("Choose a decision"))])
+    reason = StringField(_l("Reason, sent to the author"), validators=[
+        InputRequired(_l("Give a reason")), Length(max=500, message=_l("Use 500 characters or fewer"))])
+
+
+class MergeForm(FlaskForm):
+    target = IntegerField(_l("Number of the idea to join it with"), validators=[
+        InputRequired(_l("Enter the number of the idea to join it with"))],
+        description=_l("The number is in the idea's address, for example 42 in /ideas/42"))
+
+
+class ResponseForm(FlaskForm):
+    decision = RadioField(_l("Decision"), validators=[InputRequired(_l("Choose a decision"))])
+    reason = TextAreaField(_l("The reason, in plain words"), validators=[
+        InputRequired(_l("Give the reason for the decision")),
+        Length(min=10, max=3000, message=_l("Use between 10 and 3,000 characters"))])
+    next_step = TextAreaField(_l("What happens next"), validators=[
+        Optional(), Length(max=1000, message=_l("Use 1,000 characters or fewer"))], render_kw={"rows": 3})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.decision.choices = choices([(s, label) for s, label in status_choices()
+                                         if s != IdeaStatus.OPEN.value])
+
+
+class SettingsForm(FlaskForm):
+    support_threshold = IntegerField(_l("Supports that oblige a council response"), validators=[
+        InputRequired(_l("Enter a number of supports")),
+        NumberRange(min=1, max=1_000_000, message=_l("Enter a number from 1 to 1,000,000"))])
+    response_days = IntegerField(_l("Days the council has to respond"), validators=[
+        InputRequired(_l("Enter a number of days")),
+        NumberRange(min=1, max=365, message=_l("Enter a number of days from 1 to 365"))])
