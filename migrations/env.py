@@ -89,16 +89,10 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
-    def include_object(obj, name, type_, reflected, compare_to):
-        # Full-text indexes live outside the models (SQLite FTS5 tables, PostgreSQL tsvector
-        # columns; see app.core.fulltext): autogenerate must not propose dropping them.
-        if type_ == "table" and reflected and compare_to is None and "_fts" in (name or ""):
-            return False
-        if type_ == "column" and name == "search_vector":
-            return False
-        return True
+    from app.core.fulltext import outside_models
 
-    conf_args.setdefault("include_object", include_object)
+    # Full-text indexes live outside the models: autogenerate must not propose dropping them.
+    conf_args.setdefault("include_object", outside_models)
 
     connectable = get_engine()
 

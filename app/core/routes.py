@@ -42,8 +42,14 @@ def require_council() -> None:
 
 @bp.app_context_processor
 def layout_context() -> dict:
+    from flask import has_request_context
+
     from app.core.tenancy import resolve_council
 
+    if not has_request_context():
+        # Emails and notifications rendered by jobs: no page layout, no reader signed in.
+        return {"council": g.get("council") or _NoCouncil(), "unread_notifications": 0, "Role": Role,
+                "is_following": lambda *_args: False}
     council = g.get("council") or resolve_council(request.host)
     unread = 0
     if current_user.is_authenticated:

@@ -87,13 +87,18 @@ class CommentForm(FlaskForm):
     parent_id = HiddenField()
 
 
+FLAG_REASONS = [
+    (FlagReason.OFFENSIVE.value, _l("It is offensive or abusive")),
+    (FlagReason.PERSONAL.value, _l("It shares someone's personal information")),
+    (FlagReason.SPAM.value, _l("It is advertising or spam")),
+    (FlagReason.DUPLICATE.value, _l("It repeats another idea")),
+    (FlagReason.OTHER.value, _l("Something else")),
+]
+
+
 class FlagForm(FlaskForm):
-    reason = RadioField(_l("What is wrong with it?"), choices=choices([
-        (FlagReason.OFFENSIVE.value, _l("It is offensive or abusive")),
-        (FlagReason.PERSONAL.value, _l("It shares someone's personal information")),
-        (FlagReason.SPAM.value, _l("It is advertising or spam")),
-        (FlagReason.DUPLICATE.value, _l("It repeats another idea")),
-        (FlagReason.OTHER.value, _l("Something else"))]), validators=[InputRequired(_l("Choose what is wrong"))])
+    reason = RadioField(_l("What is wrong with it?"), choices=choices(FLAG_REASONS),
+                        validators=[InputRequired(_l("Choose what is wrong"))])
     detail = TextAreaField(_l("Tell the moderators more (optional)"), validators=[
         Optional(), Length(max=500, message=_l("Use 500 characters or fewer"))], render_kw={"rows": 3})
 

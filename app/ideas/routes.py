@@ -37,9 +37,9 @@ def status_label(value) -> str:
 
 @bp.app_template_global()
 def flag_reason_label(value) -> str:
-    from app.ideas.forms import FlagForm
+    from app.ideas.forms import FLAG_REASONS
 
-    return str(dict(FlagForm.reason.kwargs["choices"]).get(FlagReason(value).value, value))
+    return str(dict(FLAG_REASONS).get(FlagReason(value).value, value))
 
 
 @bp.app_template_global()

@@ -53,9 +53,17 @@ def _protected_rules(app):
             yield rule, access
 
 
+def _example_value(converter):
+    kind = converter.__class__.__name__
+    if kind in ("IntegerConverter", "NumberConverter"):
+        return 1
+    if kind == "AnyConverter":
+        return sorted(converter.items)[0]
+    return "x"
+
+
 def _url(app, rule) -> str:
-    values = {arg: 1 if rule._converters[arg].__class__.__name__ in ("IntegerConverter", "NumberConverter")
-              else "x" for arg in rule.arguments}
+    values = {arg: _example_value(rule._converters[arg]) for arg in rule.arguments}
     with app.test_request_context():
         return url_for(rule.endpoint, **values)
 

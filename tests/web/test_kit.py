@@ -105,7 +105,7 @@ def test_demo_data_is_realistic_and_loaded_once(app):
         assert len(council.wards) == 6
         people = db.session.scalar(select(func.count()).select_from(User))
         with_password = db.session.scalar(select(func.count()).select_from(User).where(User.password_hash.isnot(None)))
-        assert (people, with_password) == (630, 30)
+        assert (people, with_password) == (631, 31)
         assert db.session.scalar(select(func.count()).select_from(Organisation)) >= 3  # modules add suppliers
         councillors = [u for u in db.session.scalars(select(User)) if u.has_role(Role.COUNCILLOR)]
         assert len(councillors) == 12
