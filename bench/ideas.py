@@ -369,31 +369,36 @@ def analyze() -> None:
 
 
 def capture_statements(app, path: str) -> tuple[list[tuple[str, object]], dict]:
-    """The SQL one anonymous request runs (statement, parameters), and the response."""
+    """The SQL one anonymous request runs (statement, parameters), and the response.
+
+    Called with no app context pushed, so each request gets its own (fresh `g` and session), as
+    under gunicorn."""
     from sqlalchemy import event
 
     from app.extensions import db
 
+    with app.app_context():
+        engine = db.engine
     client = app.test_client()
     assert client.get(path).status_code == 200, path  # warm: templates compiled, connection open
     seen: list[tuple[str, object]] = []
 
     def listener(conn, cursor, statement, parameters, context, executemany):
         seen.append((statement, parameters))
-    event.listen(db.engine, "before_cursor_execute", listener)
+    event.listen(engine, "before_cursor_execute", listener)
     try:
         response = client.get(path)
     finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
+        event.remove(engine, "before_cursor_execute", listener)
     found = re.search(rb"([\d,]+) ideas?\b", response.data)
     return seen, {"status": response.status_code, "bytes": len(response.data),
                   "ideas_found": int(found.group(1).replace(b",", b"")) if found and path != "/ideas/top" else None}
 
 
-def plan(statement: str, parameters, analyze_it: bool) -> list[str]:
+def plan(app, statement: str, parameters, analyze_it: bool) -> list[str]:
     from app.extensions import db
 
-    with db.engine.connect() as conn:
+    with app.app_context(), db.engine.connect() as conn:
         if db.engine.dialect.name == "sqlite":
             rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
             depth = {0: -1}
@@ -406,11 +411,11 @@ def plan(statement: str, parameters, analyze_it: bool) -> list[str]:
         return [r[0] for r in conn.exec_driver_sql(prefix + statement, parameters).all()]
 
 
-def time_statement(statement: str, parameters, runs: int = 5) -> float:
+def time_statement(app, statement: str, parameters, runs: int = 5) -> float:
     from app.extensions import db
 
     times = []
-    with db.engine.connect() as conn:
+    with app.app_context(), db.engine.connect() as conn:
         for _ in range(runs):
             started = time.perf_counter()
             conn.exec_driver_sql(statement, parameters).all()
@@ -432,8 +437,8 @@ def diagnose(app, requests: int = 30) -> dict:
         queries = []
         for statement, parameters in statements:
             queries.append({"sql": " ".join(statement.split()), "parameters": repr(parameters)[:300],
-                            "ms_median": round(time_statement(statement, parameters), 3),
-                            "plan": plan(statement, parameters, analyze_it=True)})
+                            "ms_median": round(time_statement(app, statement, parameters), 3),
+                            "plan": plan(app, statement, parameters, analyze_it=True)})
         out[key] = {"path": path, **response, "queries": len(statements),
                     "sql_ms_total": round(sum(q["ms_median"] for q in queries), 2),
                     "server_ms_median_in_process": statistics.median(server), "statements": queries}
@@ -455,16 +460,21 @@ def child(n_ideas: int, n_supports: int, n_users: int) -> None:
         print(f"  support windows recounted in {report['refresh_support_windows']['seconds']} s",
               file=sys.stderr, flush=True)
         report["verification"] = verify(report["seeding"]["expected_matches_listed_new_ideas"])
-        if db.engine.dialect.name == "sqlite":
-            # The app never runs ANALYZE itself: keep the plans it would get without statistics.
-            report["plans_without_analyze"] = {
-                key: [plan(st, params, analyze_it=False) for st, params in capture_statements(app, path)[0]]
-                for key, path, _l, target in PAGES if target}
+        db.session.remove()
+    with app.app_context():
+        sqlite = db.engine.dialect.name == "sqlite"
+    if sqlite:
+        # The app never runs ANALYZE itself: keep the plans it would get without statistics.
+        report["plans_without_analyze"] = {
+            key: [plan(app, st, params, analyze_it=False) for st, params in capture_statements(app, path)[0]]
+            for key, path, _l, target in PAGES if target}
+    with app.app_context():
         started = time.perf_counter()
         analyze()
         report["analyze_seconds"] = round(time.perf_counter() - started, 1)
-        report["diagnostics"] = diagnose(app)
         db.session.remove()
+    report["diagnostics"] = diagnose(app)
+    with app.app_context():
         db.engine.dispose()
     print(json.dumps(report, default=str))
 
@@ -571,6 +581,8 @@ def run_database(label: str, database_url: str, args) -> dict:
                                           .scalar_one() / 1e6, 1)
         engine.dispose()
     print(f"{label}: prepared in {report['prepare_seconds']} s; database {report['database_mb']} MB", flush=True)
+    if args.prepare_only:
+        return report
 
     port = free_port()
     server = subprocess.Popen([BIN / "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
@@ -616,6 +628,8 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=N_USERS)
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database afterwards")
+    parser.add_argument("--sqlite-dir", help="build the SQLite database in this directory and keep it")
+    parser.add_argument("--prepare-only", action="store_true", help="build and diagnose, no gunicorn/wrk")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -627,7 +641,12 @@ def main() -> None:
               "seed": SEED, "targets": {"server_ms_median": SERVER_TARGET_MS, "list_ratio_to_ping": RATIO_TARGET},
               "wrk": f"-t2 -c16 -d{args.seconds}s after -d3s warm-up", "sequential_requests": args.requests,
               "databases": {}}
-    if args.only != "postgresql":
+    if args.only != "postgresql" and args.sqlite_dir:
+        path = Path(args.sqlite_dir).resolve() / "bench-ideas.db"
+        for old in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            old.unlink(missing_ok=True)
+        report["databases"]["sqlite"] = run_database("sqlite", f"sqlite:///{path}", args)
+    elif args.only != "postgresql":
         with tempfile.TemporaryDirectory() as tmp:
             report["databases"]["sqlite"] = run_database("sqlite", f"sqlite:///{tmp}/bench.db", args)
     pg = postgres_url() if args.only != "sqlite" else None
@@ -638,6 +657,10 @@ def main() -> None:
             if not args.keep:
                 drop_postgres(pg)
     report["load_average_after"] = os.getloadavg()
+    if args.prepare_only:
+        print(json.dumps({db_: {k: v for k, v in r.items() if k != "diagnostics"} for db_, r in
+                          report["databases"].items()}, indent=1, default=str))
+        return
     name = f"ideas-{report['date']}" + (f"-{args.only}" if args.only else "")
     out = ROOT / "bench" / "results" / f"{name}.json"
     out.write_text(json.dumps(report, indent=2, default=str) + "\n")

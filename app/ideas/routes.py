@@ -195,8 +195,8 @@ def _idea_context(idea: Idea) -> dict:
         "idea": idea, "arguments": arguments, "rated": services.rated_ids(user, all_arguments),
         "threads": services.comment_threads(idea.id), "responses": services.responses_of(idea.id),
         "supported": bool(services.supported_ids(user, [idea.id])), "can_support": services.can_support(idea),
-        "can_respond": services.can_respond(current_user), "argument_form": ArgumentForm(),
-        "comment_form": CommentForm(), "settings": services.settings_for(idea.council_id),
+        "can_respond": services.can_respond(current_user), "argument_form": ArgumentForm(prefix="argument"),
+        "comment_form": CommentForm(prefix="comment"), "settings": services.settings_for(idea.council_id),
         "appeal": services.appeal_for(idea) if idea.is_hidden else None,
         "is_moderator": bool(user and user.has_role(Role.MODERATOR, Role.ADMIN)),
     }
@@ -259,7 +259,7 @@ def support(idea_id: int):
 @signed_in
 def add_argument(idea_id: int):
     item = _idea_or_404(idea_id)
-    form = ArgumentForm()
+    form = ArgumentForm(prefix="argument")
     if not item.listed:
         abort(409)
     if form.validate_on_submit():
@@ -290,7 +290,7 @@ def helpful(argument_id: int):
 @signed_in
 def add_comment(idea_id: int):
     item = _idea_or_404(idea_id)
-    form = CommentForm()
+    form = CommentForm(prefix="comment")
     if not item.listed:
         abort(409)
     if form.validate_on_submit():
@@ -310,7 +310,7 @@ def reply(comment_id: int):
     comment = db.session.get(IdeaComment, comment_id)
     if comment is None or comment.idea.council_id != current_council().id:
         abort(404)
-    form = CommentForm(parent_id=str(comment.id))
+    form = CommentForm(prefix="comment", parent_id=str(comment.id))
     return render_template("ideas/reply.html", comment=comment, idea=comment.idea, form=form)
 
 

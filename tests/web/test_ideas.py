@@ -160,8 +160,8 @@ def test_script_html_and_event_handlers_come_back_escaped_or_removed(app, client
                                                      place_name=f"Place {payload}", checked_similar="1"))
     assert response.status_code == 303
     idea_id = int(response.headers["Location"].rsplit("/", 1)[1])
-    client.submit(f"/ideas/{idea_id}/arguments", {"side": "for", "body": f"Argument {payload}"})
-    client.submit(f"/ideas/{idea_id}/comments", {"body": f"Comment {payload}"})
+    client.submit(f"/ideas/{idea_id}/arguments", {"argument-side": "for", "argument-body": f"Argument {payload}"})
+    client.submit(f"/ideas/{idea_id}/comments", {"comment-body": f"Comment {payload}"})
     with app.app_context():
         comment_id = db.session.scalar(select(IdeaComment.id))
     auth.logout()
@@ -305,8 +305,8 @@ def test_arguments_show_in_two_columns_and_can_be_rated_helpful_once(app, client
     author = make_user()
     idea_id = new_idea(app, author)
     auth.login(make_user())
-    client.submit(f"/ideas/{idea_id}/arguments", {"side": "against", "body": "It would cost too much to water"})
-    client.submit(f"/ideas/{idea_id}/arguments", {"side": "for", "body": "Free fruit for schoolchildren"})
+    client.submit(f"/ideas/{idea_id}/arguments", {"argument-side": "against", "argument-body": "It would cost too much to water"})
+    client.submit(f"/ideas/{idea_id}/arguments", {"argument-side": "for", "argument-body": "Free fruit for schoolchildren"})
     page = client.get(f"/ideas/{idea_id}").get_data(as_text=True)
     for_column, against_column = page.split("<h3>Against</h3>")
     assert "Free fruit for schoolchildren" in for_column and "It would cost" not in for_column
@@ -325,7 +325,7 @@ def test_arguments_show_in_two_columns_and_can_be_rated_helpful_once(app, client
 def test_an_argument_over_500_characters_is_refused_and_the_page_keeps_the_text(app, client, make_user, auth):
     idea_id = new_idea(app, make_user())
     auth.login(make_user())
-    response = client.submit(f"/ideas/{idea_id}/arguments", {"side": "for", "body": "x" * 501})
+    response = client.submit(f"/ideas/{idea_id}/arguments", {"argument-side": "for", "argument-body": "x" * 501})
     assert response.status_code == 400
     assert "Use between 5 and 500 characters" in response.get_data(as_text=True)
     assert count(app, IdeaArgument) == 0
@@ -334,12 +334,12 @@ def test_an_argument_over_500_characters_is_refused_and_the_page_keeps_the_text(
 def test_comments_thread_under_the_comment_they_answer(app, client, make_user, auth):
     idea_id = new_idea(app, make_user())
     auth.login(make_user())
-    client.submit(f"/ideas/{idea_id}/comments", {"body": "Who would water them?"})
+    client.submit(f"/ideas/{idea_id}/comments", {"comment-body": "Who would water them?"})
     with app.app_context():
         parent_id = db.session.scalar(select(IdeaComment.id))
     reply_page = client.get(f"/ideas/comments/{parent_id}/reply")
     assert "Who would water them?" in reply_page.get_data(as_text=True)
-    client.submit(f"/ideas/{idea_id}/comments", {"body": "The friends of the park would.", "parent_id": parent_id})
+    client.submit(f"/ideas/{idea_id}/comments", {"comment-body": "The friends of the park would.", "comment-parent_id": parent_id})
     page = client.get(f"/ideas/{idea_id}").get_data(as_text=True)
     thread = page[page.index(f'id="comment-{parent_id}"'):]
     assert thread.index("comment-list--replies") < thread.index("The friends of the park would.")
@@ -352,7 +352,7 @@ def test_hide_appeal_and_a_different_moderator_decides(app, make_user):
     commenter, reporter = make_user(), make_user()
     idea_id = new_idea(app, make_user())
     as_commenter = signed_in_client(app, commenter)
-    as_commenter.submit(f"/ideas/{idea_id}/comments", {"body": "My neighbour at number 4 is a thief"})
+    as_commenter.submit(f"/ideas/{idea_id}/comments", {"comment-body": "My neighbour at number 4 is a thief"})
     with app.app_context():
         comment_id = db.session.scalar(select(IdeaComment.id))
     as_reporter = signed_in_client(app, reporter)
