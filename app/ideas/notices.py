@@ -14,6 +14,8 @@ register_kind(NotificationKind("ideas.milestone", _l("Support for ideas you put 
                                _l("Your idea has %(count)s supporters"), "ideas/notices/milestone.txt"))
 register_kind(NotificationKind("ideas.threshold", _l("Ideas waiting for a council response (councillors)"),
                                _l("An idea needs a council response by %(due)s"), "ideas/notices/threshold.txt"))
+register_kind(NotificationKind("ideas.monthly_top", _l("This month's top ideas (councillors)"),
+                               _l("This month's top ideas: %(count)s to answer"), "ideas/notices/monthly_top.txt"))
 register_kind(NotificationKind("ideas.argument", _l("New arguments on ideas you follow"),
                                _l("New argument on “%(title)s”"), "ideas/notices/argument.txt"))
 register_kind(NotificationKind("ideas.response", _l("Council responses to ideas you support or follow"),
@@ -45,6 +47,11 @@ def threshold_reached(idea: Idea) -> None:
     notify("ideas.threshold", council_id=idea.council_id, recipients=councillors_for(idea),
            params={"title": idea.title, "count": idea.support_count, "due": idea.response_due.isoformat()},
            link=_path(idea))
+
+
+def monthly_top(council_id: int, councillors: list, count: int, titles: list[str]) -> None:
+    notify("ideas.monthly_top", council_id=council_id, recipients=councillors,
+           params={"count": count, "titles": titles[:5]}, link="/ideas/top")
 
 
 def new_argument(idea: Idea, argument: IdeaArgument) -> None:

@@ -16,6 +16,7 @@ from app.ideas.models import (ArgumentRating, Idea, IdeaArgument, IdeaComment, I
                               IdeaSupport, ModerationAppeal, ModerationFlag)
 
 register_job("ideas.refresh_support_windows", services.refresh_support_windows, every="hourly")
+register_job("ideas.monthly_top_ideas", services.send_monthly_top_ideas, every="daily", hour=8)
 
 
 # --- Open data: no names of residents, only what they published --------------------------------

@@ -565,3 +565,23 @@ def councillors_for(idea: Idea) -> list[User]:
 
 def is_decided(idea: Idea) -> bool:
     return idea.status in DECIDED
+
+
+def send_monthly_top_ideas(today: date | None = None) -> str:
+    """On the first of the month, every councillor gets the month's top ideas to answer."""
+    from app.core.models import Council
+    from app.ideas import notices
+
+    today = today or date.today()
+    if today.day != 1:
+        return "not the first of the month"
+    sent = 0
+    for council in db.session.scalars(select(Council)):
+        top = top_ideas(council.id, {})
+        if not top:
+            continue
+        councillors = list(db.session.scalars(select(User).join(UserRole, UserRole.user_id == User.id).where(
+            User.council_id == council.id, UserRole.role == Role.COUNCILLOR, User.deleted_at.is_(None))))
+        notices.monthly_top(council.id, councillors, len(top), [row.idea.title for row in top])
+        sent += len(councillors)
+    return f"{sent} councillors told"

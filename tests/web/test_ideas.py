@@ -601,3 +601,51 @@ def test_a_persons_data_download_includes_their_ideas_and_supports(app, client, 
     data = json.loads(client.get("/account/my-data.json").data)
     assert data["ideas"]["ideas"][0]["title"] == "My own idea about lamps"
     assert data["ideas"]["supports"][0]["idea_id"] == idea_id
+
+
+def test_on_the_first_of_the_month_councillors_get_the_top_ideas(app, make_user):
+    councillor = make_user(Role.COUNCILLOR)
+    idea_id = new_idea(app, make_user(), title="Reopen the public toilets in the square")
+    with app.app_context():
+        services.support(db.session.get(Idea, idea_id), db.session.get(User, make_user().id))
+        assert services.send_monthly_top_ideas(date(2026, 12, 2)) == "not the first of the month"
+        services.send_monthly_top_ideas(date(2026, 12, 1))
+        notes = db.session.scalars(select(Notification).where(Notification.kind == "ideas.monthly_top")).all()
+        assert [(n.user_id, n.params["titles"]) for n in notes] == [
+            (councillor.id, ["Reopen the public toilets in the square"])]
+
+
+def test_ideas_pages_are_valid_html_light_and_have_one_h1(app, client, make_user, auth, tmp_path):
+    from tests.helpers import PAGE_BUDGET_BYTES, page_weight, validate_html
+
+    author = make_user()
+    idea_id = new_idea(app, author)
+    as_author = signed_in_client(app, author)
+    as_author.submit(f"/ideas/{idea_id}/arguments", {"argument-side": "for", "argument-body": "Shade in summer"})
+    as_author.submit(f"/ideas/{idea_id}/comments", {"comment-body": "Who waters them?"})
+    with app.app_context():
+        comment_id = db.session.scalar(select(IdeaComment.id))
+        services.hide(db.session.get(User, make_user(Role.MODERATOR).id), db.session.get(IdeaComment, comment_id),
+                      "off topic")
+    pages = {"index": client.get("/ideas/"), "idea": client.get(f"/ideas/{idea_id}"), "top": client.get("/ideas/top"),
+             "overdue": client.get("/ideas/overdue")}
+    for path in ("/ideas/", f"/ideas/{idea_id}"):
+        assert page_weight(client, path) < PAGE_BUDGET_BYTES
+    pages["author-idea"] = as_author.get(f"/ideas/{idea_id}")
+    pages["appeal"] = as_author.get(f"/ideas/appeal/comment/{comment_id}")
+    pages["flag"] = as_author.get(f"/ideas/flag/idea/{idea_id}")
+    pages["new"] = as_author.get("/ideas/new")
+    pages["new-errors"] = as_author.submit("/ideas/new", {"title": ""})
+    pages["new-similar"] = as_author.submit("/ideas/new", idea_form(title="Fruit trees in Victoria Park please"))
+    auth.login(make_user(Role.MODERATOR))
+    pages["moderation"] = client.get("/ideas/moderation")
+    pages["moderate"] = client.get(f"/ideas/moderation/comment/{comment_id}")
+    pages["merge"] = client.get(f"/ideas/{idea_id}/merge")
+    auth.logout()
+    auth.login(make_user(Role.COUNCILLOR))
+    pages["respond"] = client.get(f"/ideas/{idea_id}/respond")
+    pages["awaiting"] = client.get("/ideas/awaiting-response")
+    html = {name: response.get_data(as_text=True) for name, response in pages.items()}
+    for name, page in html.items():
+        assert page.count("<h1") == 1, name
+    assert validate_html(html, tmp_path) == []
