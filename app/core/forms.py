@@ -5,6 +5,7 @@ import re
 from typing import Iterable
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import DateField as _DateField
 from wtforms import SelectMultipleField
 from wtforms.fields.choices import SelectChoice
@@ -40,12 +41,32 @@ def per_item_form(items, key, make_field):
     return form_class(), named
 
 
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def strip_control_characters(value):
+    """Control characters (a NUL, a form feed) have no place in people's text: they break XML
+    feeds and PostgreSQL refuses NUL. Tabs and line breaks stay."""
+    return _CONTROL_CHARACTERS.sub("", value) if isinstance(value, str) else value
+
+
+class TextForm(FlaskForm):
+    """A form whose every text field drops control characters: use it for people's writing."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            from wtforms import StringField
+
+            if issubclass(unbound_field.field_class, StringField):
+                options["filters"] = [*unbound_field.kwargs.get("filters", ()), strip_control_characters]
+            return unbound_field.bind(form=form, **options)
+
+
 class MultiCheckboxField(SelectMultipleField):
     """Several choices shown as checkboxes in a fieldset (the field macro renders it)."""
 
 
 # --- Forms for core's own pages ---------------------------------------------------------------
-from flask_wtf import FlaskForm  # noqa: E402
 from wtforms import HiddenField, RadioField, StringField, URLField  # noqa: E402
 from wtforms.validators import Email, InputRequired, Length, Optional, URL  # noqa: E402
 

@@ -17,13 +17,31 @@ from app.extensions import db
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_WORDS = 8
 
+# Accents folded away on both sides, so "ty" finds "tŷ": many people cannot type ŵ or ŷ.
+# SQLite's tokenizer does this itself (remove_diacritics); PostgreSQL's index applies
+# translate() with these same letters (built in and immutable, so no extension is needed).
+ACCENTED = "âêîôûŵŷäëïöüẅÿáéíóúẃýàèìòùẁỳçÂÊÎÔÛŴŶÄËÏÖÜẄŸÁÉÍÓÚẂÝÀÈÌÒÙẀỲÇ"
+PLAIN = "aeiouwyaeiouwyaeiouwyaeiouwyc" * 2  # capitals too: lower() leaves them in a C-locale database
+_FOLD = str.maketrans(ACCENTED, PLAIN)
 
-def words(query: str) -> list[str]:
-    """The distinct words of `query`, lower-cased, in order, at most MAX_WORDS."""
+# Words too common to say two ideas are alike (English and Welsh).
+COMMON_WORDS = frozenset("""
+a an and are as at be by for from has have in into is it its more near of on or our the their this to
+up we with new some all any can should would could please
+y yr ac i o yn ar am at gan ei eu ein mae ym yng fy dy ni chi nhw hi fe ef hwn hon hyn pob mwy
+""".split())
+
+
+def fold(text: str) -> str:
+    return (text or "").lower().translate(_FOLD)
+
+
+def words(query: str, *, drop_common: bool = False) -> list[str]:
+    """The distinct words of `query`, lower-cased and unaccented, in order, at most MAX_WORDS."""
     seen: list[str] = []
-    for word in _WORD.findall((query or "").lower()):
+    for word in _WORD.findall(fold(query)):
         word = word.strip("_")
-        if word and word not in seen:
+        if word and word not in seen and not (drop_common and word in COMMON_WORDS):
             seen.append(word)
     return seen[:MAX_WORDS]
 
@@ -55,8 +73,10 @@ def match_condition(table: str, query: str, *, any_word: bool = False,
 
 def ranked_ids(table: str, query: str, *, condition: str = "1 = 1", limit: int = 5, any_word: bool = True,
                prefix_last: bool = True, params: dict | None = None) -> list[int]:
-    """Ids of the rows that best match `query`, best first. `condition` is trusted SQL on `table`."""
-    terms = words(query)
+    """Ids of the rows that best match `query`, best first. `condition` is trusted SQL on `table`.
+
+    Matching any word finds more, so common words ("the", "yr") are left out of it."""
+    terms = words(query, drop_common=any_word)
     if not terms:
         return []
     bind = {"fts_q": _fts_query(terms, any_word, prefix_last), "fts_limit": limit, **(params or {})}
@@ -75,8 +95,9 @@ def create_index_sql(dialect: str, table: str, columns: list[str]) -> list[str]:
     """DDL for a migration: the full-text index on `columns` of `table`, kept in step by the database."""
     if dialect == "postgresql":
         document = " || ' ' || ".join(f"coalesce({c}, '')" for c in columns)
+        folded = f"translate(lower({document}), '{ACCENTED}', '{PLAIN}')"
         return [f"ALTER TABLE {table} ADD COLUMN search_vector tsvector GENERATED ALWAYS AS "
-                f"(to_tsvector('simple', {document})) STORED",
+                f"(to_tsvector('simple', {folded})) STORED",
                 f"CREATE INDEX ix_{table}_search_vector ON {table} USING gin (search_vector)"]
     cols = ", ".join(columns)
     new = ", ".join(f"new.{c}" for c in columns)

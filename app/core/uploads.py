@@ -17,7 +17,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000  # refuses decompression bombs before decoding them
 MAX_SIDE = 1600  # larger photos are scaled down: nobody needs more on a web page
-ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
+ACCEPTED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP", "GIF"}  # MPO: the multi-picture JPEG of many phones
 
 
 class ImageRejected(ValueError):

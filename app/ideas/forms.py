@@ -7,7 +7,7 @@ from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringFi
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from app.core.categories import CATEGORIES
-from app.core.forms import choices
+from app.core.forms import TextForm, choices
 from app.ideas.models import AppealOutcome, FlagReason, IdeaStatus, Side
 
 
@@ -23,7 +23,7 @@ def status_labels() -> dict[IdeaStatus, object]:
             IdeaStatus.DONE: _l("Done")}
 
 
-class IdeaForm(FlaskForm):
+class IdeaForm(TextForm):
     title = StringField(_l("Your idea in a sentence"), validators=[
         InputRequired(_l("Enter your idea in a sentence")),
         Length(min=8, max=150, message=_l("Use between 8 and 150 characters"))],
@@ -39,10 +39,18 @@ class IdeaForm(FlaskForm):
         "Use 120 characters or fewer"))], description=_l("A street, park or building, if your idea is about one place"))
     image = FileField(_l("Photo (optional)"), description=_l(
         "A JPG or PNG under 5 MB. We remove the location and camera details stored inside photos."))
-    image_alt = StringField(_l("What the photo shows"), validators=[Optional(), Length(max=200, message=_l(
+    image_alt = StringField(_l("What the photo shows"), validators=[Length(max=200, message=_l(
         "Use 200 characters or fewer"))], description=_l("For people who cannot see it, for example: "
                                                           "the broken bench by the pond"))
     checked_similar = HiddenField()
+
+    def validate_image_alt(self, field):
+        from flask import request
+        from wtforms.validators import ValidationError
+
+        upload = request.files.get(self.image.name)
+        if upload and upload.filename and not (field.data or "").strip():
+            raise ValidationError(_l("Say what the photo shows, for people who cannot see it"))
 
     def __init__(self, *args, wards=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -70,7 +78,7 @@ class ListForm(FlaskForm):
         self.status.choices = choices([("", _l("Any status"))] + status_choices())
 
 
-class ArgumentForm(FlaskForm):
+class ArgumentForm(TextForm):
     side = RadioField(_l("Is your argument for or against the idea?"),
                       choices=choices([(Side.FOR.value, _l("For")), (Side.AGAINST.value, _l("Against"))]),
                       validators=[InputRequired(_l("Choose for or against"))])
@@ -80,7 +88,7 @@ class ArgumentForm(FlaskForm):
         description=_l("One point, in up to 500 characters."))
 
 
-class CommentForm(FlaskForm):
+class CommentForm(TextForm):
     body = TextAreaField(_l("Your comment"), validators=[
         InputRequired(_l("Enter your comment")),
         Length(min=2, max=2000, message=_l("Use between 2 and 2,000 characters"))])
@@ -96,27 +104,27 @@ FLAG_REASONS = [
 ]
 
 
-class FlagForm(FlaskForm):
+class FlagForm(TextForm):
     reason = RadioField(_l("What is wrong with it?"), choices=choices(FLAG_REASONS),
                         validators=[InputRequired(_l("Choose what is wrong"))])
     detail = TextAreaField(_l("Tell the moderators more (optional)"), validators=[
         Optional(), Length(max=500, message=_l("Use 500 characters or fewer"))], render_kw={"rows": 3})
 
 
-class HideForm(FlaskForm):
+class HideForm(TextForm):
     reason = StringField(_l("Reason, shown to everyone"), validators=[
         InputRequired(_l("Give the reason readers will see")),
         Length(min=5, max=500, message=_l("Use between 5 and 500 characters"))],
         description=_l("For example: it named a neighbour and their address"))
 
 
-class AppealForm(FlaskForm):
+class AppealForm(TextForm):
     statement = TextAreaField(_l("Why should it be shown again?"), validators=[
         InputRequired(_l("Say why it should be shown again")),
         Length(min=5, max=2000, message=_l("Use between 5 and 2,000 characters"))])
 
 
-class AppealDecisionForm(FlaskForm):
+class AppealDecisionForm(TextForm):
     outcome = RadioField(_l("Decision"), choices=choices([
         (AppealOutcome.RESTORED.value, _l("Show it again")),
         (AppealOutcome.UPHELD.value, _l("Keep it hidden"))]), validators=[InputRequired(_l("Choose a decision"))])
@@ -130,7 +138,7 @@ class MergeForm(FlaskForm):
         description=_l("The number is in the idea's address, for example 42 in /ideas/42"))
 
 
-class ResponseForm(FlaskForm):
+class ResponseForm(TextForm):
     decision = RadioField(_l("Decision"), validators=[InputRequired(_l("Choose a decision"))])
     reason = TextAreaField(_l("The reason, in plain words"), validators=[
         InputRequired(_l("Give the reason for the decision")),

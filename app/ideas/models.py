@@ -84,9 +84,11 @@ class Idea(Hideable, db.Model):
     recent_support_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # last 14 days
     month_support_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # last 30 days
     previous_month_support_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # the 30 days before
+    # The highest support milestone announced to the author, claimed by one transaction each.
+    last_milestone: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     threshold_reached_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     response_due: Mapped[date | None] = mapped_column(Date)
-    responded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    responded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # latest response of any kind
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -191,8 +193,8 @@ class AppealOutcome(str, enum.Enum):
 
 class ModerationAppeal(db.Model):
     __tablename__ = "idea_appeals"
-    # One appeal per hidden item, ever.
-    __table_args__ = (UniqueConstraint("object_type", "object_id"),
+    # One appeal per hiding: hidden again after a restore, the author may appeal again.
+    __table_args__ = (UniqueConstraint("object_type", "object_id", "hidden_at"),
                       Index("ix_idea_appeals_open", "council_id", "decided_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     council_id: Mapped[int] = mapped_column(ForeignKey("councils.id"))
@@ -201,6 +203,7 @@ class ModerationAppeal(db.Model):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     statement: Mapped[str] = mapped_column(Text)
     hidden_by_id: Mapped[int | None] = mapped_column(Integer)  # who hid it: they may not decide
+    hidden_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # which hiding is appealed
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -138,6 +138,8 @@ def _export(user):
     comments = db.session.scalars(select(IdeaComment).where(IdeaComment.author_id == user.id)).all()
     supports = db.session.scalars(select(IdeaSupport).where(IdeaSupport.user_id == user.id)).all()
     flags = db.session.scalars(select(ModerationFlag).where(ModerationFlag.reporter_id == user.id)).all()
+    appeals = db.session.scalars(select(ModerationAppeal).where(ModerationAppeal.author_id == user.id)).all()
+    rated = db.session.scalars(select(ArgumentRating.argument_id).where(ArgumentRating.user_id == user.id)).all()
     return "ideas", {
         "ideas": [{"id": i.id, "title": i.title, "description": i.body, "status": i.status.value,
                    "created_at": i.created_at.isoformat(), "hidden_reason": i.hidden_reason} for i in ideas],
@@ -147,6 +149,9 @@ def _export(user):
                       "hidden_reason": c.hidden_reason} for c in comments],
         "supports": [{"idea_id": s.idea_id, "created_at": s.created_at.isoformat()} for s in supports],
         "reports_made": [{"type": f.object_type, "id": f.object_id, "reason": f.reason.value} for f in flags],
+        "appeals": [{"type": a.object_type, "id": a.object_id, "statement": a.statement,
+                     "outcome": a.outcome.value if a.outcome else None, "reason": a.decision_reason} for a in appeals],
+        "arguments_rated_helpful": list(rated),
     }
 
 

@@ -21,7 +21,7 @@ from app.extensions import db, htmx, limiter
 from app.ideas import bp, services
 from app.ideas.forms import (AppealDecisionForm, AppealForm, ArgumentForm, CommentForm, FlagForm, HideForm, IdeaForm,
                              ListForm, MergeForm, ResponseForm, SettingsForm, status_labels)
-from app.ideas.models import AppealOutcome, FlagReason, Idea, IdeaArgument, IdeaComment, IdeaStatus, Side
+from app.ideas.models import DECIDED, AppealOutcome, FlagReason, Idea, IdeaArgument, IdeaComment, IdeaStatus, Side
 
 moderators = role_required(Role.MODERATOR, Role.ADMIN)
 responders = role_required(Role.COUNCILLOR, Role.STAFF, Role.ADMIN)
@@ -86,6 +86,7 @@ def index():
 
 
 FEED_SIZE = 50
+FEED_FILTERS = {"q", "sort", "ward", "category", "status"}
 
 
 @bp.get("/feed.atom")
@@ -94,8 +95,14 @@ def feed():
     _form, f = _filter_from_args()
     ideas = db.session.scalars(services.list_query(current_council().id, f).limit(FEED_SIZE)).all()
     updated = max((i.updated_at for i in ideas), default=datetime.now(timezone.utc))
+    from urllib.parse import urlencode
+
+    # Only the list's own filters go into the links: any other argument is not ours to echo.
+    kept = urlencode([(k, v) for k, v in request.args.items(multi=True) if k in FEED_FILTERS])
+    suffix = f"?{kept}" if kept else ""
     body = render_template("ideas/feed.xml", ideas=ideas, updated=updated,
-                           self_url=request.url, page_url=url_for("ideas.index", _external=True, **request.args))
+                           self_url=url_for("ideas.feed", _external=True) + suffix,
+                           page_url=url_for("ideas.index", _external=True) + suffix)
     return Response(body, mimetype="application/atom+xml")
 
 
@@ -199,6 +206,7 @@ def _idea_context(idea: Idea) -> dict:
         "comment_form": CommentForm(prefix="comment"), "settings": services.settings_for(idea.council_id),
         "appeal": services.appeal_for(idea) if idea.is_hidden else None,
         "is_moderator": bool(user and user.has_role(Role.MODERATOR, Role.ADMIN)),
+        "decided": idea.status in DECIDED,
     }
 
 
@@ -221,9 +229,10 @@ def image(idea_id: int):
         abort(404)
     mimetype = "image/png" if item.image_key.endswith(".png") else "image/jpeg"
     response = Response(data, mimetype=mimetype)
-    response.cache_control.public = True
-    response.cache_control.max_age = 86400
-    return response
+    # Revalidated every time, so a photo hidden by a moderator disappears from caches at once.
+    response.cache_control.no_cache = True
+    response.set_etag(item.image_key)
+    return response.make_conditional(request)
 
 
 def _support_limit() -> str:
@@ -249,8 +258,9 @@ def support(idea_id: int):
     item = _idea_or_404(idea_id)
     supported = bool(services.supported_ids(current_user, [item.id]))
     if htmx and htmx.target == f"support-{item.id}":
+        # 200 even when refused: htmx swaps only successful answers, and the box says why.
         return render_page("ideas/_support.html", idea=item, supported=supported,
-                           can_support=services.can_support(item), message=message, status=status)
+                           can_support=services.can_support(item), message=message)
     flash(message, "success" if status == 200 else "error")
     return redirect(safe_next(request.form.get("next"), url_for("ideas.idea", idea_id=item.id)), 303)
 
@@ -308,7 +318,8 @@ def add_comment(idea_id: int):
 def reply(comment_id: int):
     """Without JS, a reply gets its own small page with the comment being answered."""
     comment = db.session.get(IdeaComment, comment_id)
-    if comment is None or comment.idea.council_id != current_council().id:
+    if comment is None or comment.idea.council_id != current_council().id or comment.is_hidden \
+            or not comment.idea.listed:
         abort(404)
     form = CommentForm(prefix="comment", parent_id=str(comment.id))
     return render_template("ideas/reply.html", comment=comment, idea=comment.idea, form=form)
@@ -327,6 +338,8 @@ def _moderated_or_404(object_type: str, object_id: int):
 @signed_in
 def flag(object_type: str, object_id: int):
     obj = _moderated_or_404(object_type, object_id)
+    if (obj.is_hidden or services.idea_of(obj).is_hidden) and not _can_see_hidden(obj):
+        abort(404)  # already hidden: nothing to report, and its text is not for everyone
     form = FlagForm()
     if form.validate_on_submit():
         added = services.flag(current_user, obj, FlagReason(form.reason.data), form.detail.data or "")
@@ -341,8 +354,11 @@ def flag(object_type: str, object_id: int):
 @moderators
 def moderation_queue():
     council_id = current_council().id
-    return render_template("ideas/moderation.html", flags=services.open_flags(council_id),
-                           appeals=services.open_appeals(council_id))
+    # Appeals are few (one per hiding); reports are paged.
+    appeals = db.session.scalars(services.open_appeals_query(council_id).limit(100)).all()
+    page = paginate(services.open_flags_query(council_id), per_page=50)
+    return render_template("ideas/moderation.html", page=page, flags=services.with_objects(council_id, page.items),
+                           appeals=services.with_objects(council_id, appeals))
 
 
 @bp.route("/moderation/<any(idea, argument, comment):object_type>/<int:object_id>", methods=["GET", "POST"])
@@ -363,8 +379,7 @@ def moderate(object_type: str, object_id: int):
         services.hide(current_user, obj, form.reason.data)
         flash(_("It is hidden. Readers see your reason."), "success")
         return redirect(url_for("ideas.moderation_queue"), 303)
-    flags = [f for f, _obj in services.open_flags(current_council().id)
-             if f.object_type == object_type and f.object_id == object_id]
+    flags = services.open_flags_on(obj)
     return render_template("ideas/moderate.html", form=form, obj=obj, object_type=object_type, flags=flags,
                            idea=services.idea_of(obj)), 400 if form.errors else 200
 
@@ -467,6 +482,8 @@ def overdue():
 @responders
 def respond(idea_id: int):
     item = _idea_or_404(idea_id)
+    if not item.listed:
+        abort(409)  # hidden or merged: the response belongs on the idea it was joined with
     form = ResponseForm()
     if form.validate_on_submit():
         services.respond(current_user, item, IdeaStatus(form.decision.data), form.reason.data,

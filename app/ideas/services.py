@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import Select, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from app.core import audit, fulltext
 from app.core.councillors import ward_councillors
@@ -129,22 +130,26 @@ def can_support(idea: Idea) -> bool:
 def support(idea: Idea, user: User) -> bool:
     """Add the person's support. True if this call added it; False if it was already there.
 
-    The unique (idea, person) constraint decides between simultaneous clicks: the loser's insert
-    fails and it reports "already supported" instead of counting twice."""
-    if not can_support(idea):
-        raise NotSupportable
+    The counter update comes first and only matches an idea still taking support, so an idea
+    hidden, merged or decided a moment ago refuses it; on PostgreSQL it also locks the idea's row
+    for the rest of the transaction. The unique (idea, person) constraint then decides between
+    simultaneous clicks: the loser's insert fails, its transaction (counter included) is rolled
+    back and it reports "already supported"."""
     idea_id, council_id, user_id, ward_id = idea.id, idea.council_id, user.id, user.ward_id
-    # Finish any read transaction first: on SQLite the insert must be what starts the write
-    # transaction, so that a busy database makes it wait (busy_timeout) instead of failing.
+    # Finish any read transaction first: on SQLite the write must be what starts the transaction,
+    # so that a busy database makes it wait (busy_timeout) instead of failing.
     db.session.commit()
     try:
-        db.session.execute(insert(IdeaSupport).values(idea_id=idea_id, user_id=user_id, council_id=council_id,
-                                                      ward_id=ward_id, created_at=utcnow()))
         new_count = db.session.execute(
-            update(Idea).where(Idea.id == idea_id)
+            update(Idea).where(Idea.id == idea_id, Idea.listed.is_(True), Idea.status.in_(SUPPORTABLE))
             .values(support_count=Idea.support_count + 1, recent_support_count=Idea.recent_support_count + 1,
                     month_support_count=Idea.month_support_count + 1)
-            .returning(Idea.support_count)).scalar_one()
+            .returning(Idea.support_count)).scalar_one_or_none()
+        if new_count is None:
+            db.session.rollback()
+            raise NotSupportable
+        db.session.execute(insert(IdeaSupport).values(idea_id=idea_id, user_id=user_id, council_id=council_id,
+                                                      ward_id=ward_id, created_at=utcnow()))
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -179,22 +184,37 @@ def withdraw(idea: Idea, user: User) -> bool:
 
 
 def _after_support(idea_id: int, new_count: int) -> None:
-    """Milestones and the response threshold. Each count is returned to exactly one supporter's
-    transaction, so each milestone is announced once."""
+    from app.ideas import notices
+
+    milestone = max((m for m in MILESTONES if m <= new_count), default=0)
+    if milestone:
+        # Claimed with a conditional update: each milestone is announced once, even when people
+        # withdraw and support again around it, or two supports land together.
+        claimed = db.session.execute(update(Idea).where(Idea.id == idea_id, Idea.last_milestone < milestone)
+                                     .values(last_milestone=milestone)).rowcount
+        db.session.commit()
+        idea = db.session.get(Idea, idea_id)
+        if claimed and idea.author_id:
+            notices.milestone(idea, milestone)
+    check_threshold(idea_id)
+
+
+def check_threshold(idea_id: int) -> None:
+    """Past the council's threshold, the idea is owed a response by a due date; the ward's
+    councillors are asked, once."""
     from app.ideas import notices
 
     idea = db.session.get(Idea, idea_id)
-    if new_count in MILESTONES and idea.author_id:
-        notices.milestone(idea, new_count)
     settings = settings_for(idea.council_id)
-    if new_count >= settings.support_threshold and idea.threshold_reached_at is None:
-        due = date.today() + timedelta(days=settings.response_days)
-        claimed = db.session.execute(update(Idea).where(Idea.id == idea_id, Idea.threshold_reached_at.is_(None))
-                                     .values(threshold_reached_at=utcnow(), response_due=due)).rowcount
-        db.session.commit()
-        if claimed:
-            db.session.refresh(idea)
-            notices.threshold_reached(idea)
+    if idea.support_count < settings.support_threshold or idea.threshold_reached_at is not None:
+        return
+    due = date.today() + timedelta(days=settings.response_days)
+    claimed = db.session.execute(update(Idea).where(Idea.id == idea_id, Idea.threshold_reached_at.is_(None))
+                                 .values(threshold_reached_at=utcnow(), response_due=due)).rowcount
+    db.session.commit()
+    if claimed:
+        db.session.refresh(idea)
+        notices.threshold_reached(idea)
 
 
 def supporters(idea_id: int) -> list[User]:
@@ -293,7 +313,7 @@ def add_comment(idea: Idea, author: User, body: str, parent_id: int | None) -> I
 
 def comment_threads(idea_id: int) -> list[Thread]:
     rows = db.session.scalars(select(IdeaComment).where(IdeaComment.idea_id == idea_id)
-                              .order_by(IdeaComment.id)).all()
+                              .options(selectinload(IdeaComment.author)).order_by(IdeaComment.id)).all()
     nodes = {c.id: Thread(c, [], 0) for c in rows}
     roots: list[Thread] = []
     for c in rows:
@@ -344,11 +364,21 @@ def flag(reporter: User, obj, reason: FlagReason, detail: str) -> bool:
     return True
 
 
-def open_flags(council_id: int) -> list[tuple[ModerationFlag, object]]:
-    flags = db.session.scalars(select(ModerationFlag).where(ModerationFlag.council_id == council_id,
-                                                            ModerationFlag.resolved_at.is_(None))
-                               .order_by(ModerationFlag.created_at)).all()
-    return [(f, moderated_object(council_id, f.object_type, f.object_id)) for f in flags]
+def open_flags_query(council_id: int) -> Select:
+    """Reports not yet dealt with, oldest first."""
+    return (select(ModerationFlag).where(ModerationFlag.council_id == council_id, ModerationFlag.resolved_at.is_(None))
+            .order_by(ModerationFlag.created_at, ModerationFlag.id))
+
+
+def with_objects(council_id: int, rows) -> list[tuple[object, object]]:
+    """Each flag or appeal with the idea, argument or comment it is about (one page at a time)."""
+    return [(row, moderated_object(council_id, row.object_type, row.object_id)) for row in rows]
+
+
+def open_flags_on(obj) -> list[ModerationFlag]:
+    return list(db.session.scalars(select(ModerationFlag).where(
+        ModerationFlag.object_type == type_of(obj), ModerationFlag.object_id == obj.id,
+        ModerationFlag.resolved_at.is_(None)).order_by(ModerationFlag.id)))
 
 
 def _resolve_flags(obj, moderator: User) -> None:
@@ -389,9 +419,18 @@ def dismiss_flags(moderator: User, obj) -> None:
     db.session.commit()
 
 
+def _same_moment(a: datetime | None, b: datetime | None) -> bool:
+    if a is None or b is None:
+        return False
+    return a.replace(tzinfo=a.tzinfo or timezone.utc) == b.replace(tzinfo=b.tzinfo or timezone.utc)
+
+
 def appeal_for(obj) -> ModerationAppeal | None:
-    return db.session.scalar(select(ModerationAppeal).where(ModerationAppeal.object_type == type_of(obj),
-                                                            ModerationAppeal.object_id == obj.id))
+    """The appeal against the current hiding of `obj`, if the author has made one."""
+    latest = db.session.scalars(select(ModerationAppeal).where(ModerationAppeal.object_type == type_of(obj),
+                                                               ModerationAppeal.object_id == obj.id)
+                                .order_by(ModerationAppeal.id.desc()).limit(1)).first()
+    return latest if latest is not None and _same_moment(latest.hidden_at, obj.hidden_at) else None
 
 
 class AppealRefused(Exception):
@@ -399,11 +438,12 @@ class AppealRefused(Exception):
 
 
 def appeal(author: User, obj, statement: str) -> ModerationAppeal:
-    """The author asks for a second look, once. Raises AppealRefused otherwise."""
+    """The author asks for a second look, once per hiding. Raises AppealRefused otherwise."""
     if obj.author_id != author.id or not obj.is_hidden or appeal_for(obj) is not None:
         raise AppealRefused
     row = ModerationAppeal(council_id=idea_of(obj).council_id, object_type=type_of(obj), object_id=obj.id,
-                           author_id=author.id, statement=statement.strip(), hidden_by_id=obj.hidden_by_id)
+                           author_id=author.id, statement=statement.strip(), hidden_by_id=obj.hidden_by_id,
+                           hidden_at=obj.hidden_at)
     db.session.add(row)
     try:
         db.session.commit()
@@ -413,16 +453,16 @@ def appeal(author: User, obj, statement: str) -> ModerationAppeal:
     return row
 
 
-def open_appeals(council_id: int) -> list[tuple[ModerationAppeal, object]]:
-    rows = db.session.scalars(select(ModerationAppeal).where(ModerationAppeal.council_id == council_id,
-                                                             ModerationAppeal.decided_at.is_(None))
-                              .order_by(ModerationAppeal.created_at)).all()
-    return [(a, moderated_object(council_id, a.object_type, a.object_id)) for a in rows]
+def open_appeals_query(council_id: int) -> Select:
+    return (select(ModerationAppeal).where(ModerationAppeal.council_id == council_id,
+                                           ModerationAppeal.decided_at.is_(None))
+            .order_by(ModerationAppeal.created_at, ModerationAppeal.id))
 
 
 def can_decide(moderator: User, appeal_row: ModerationAppeal) -> bool:
-    """A different moderator from the one who hid it decides the appeal."""
-    return appeal_row.decided_at is None and appeal_row.hidden_by_id != moderator.id
+    """A different moderator from the one who hid it decides the appeal, and never the author."""
+    return (appeal_row.decided_at is None and appeal_row.hidden_by_id != moderator.id
+            and appeal_row.author_id != moderator.id)
 
 
 def decide_appeal(moderator: User, appeal_row: ModerationAppeal, outcome: AppealOutcome, reason: str) -> None:
@@ -448,13 +488,21 @@ class MergeRefused(Exception):
 
 def merge(moderator: User, source: Idea, target: Idea) -> int:
     """Merge `source` into `target`: its supporters and followers move across, nobody twice.
-    Returns the target's support count afterwards."""
+    A response the source was owed passes to the target. Returns the target's support count."""
     from app.ideas import notices
 
     if source.id == target.id or source.council_id != target.council_id or not target.listed \
-            or source.status == IdeaStatus.MERGED:
+            or not source.listed:
         raise MergeRefused
     source_id, target_id = source.id, target.id
+    # Lock both ideas so that no support lands on either while supporters move: row locks on
+    # PostgreSQL; on SQLite a write that changes nothing takes the database's write lock first.
+    db.session.commit()
+    if db.engine.dialect.name == "sqlite":
+        db.session.execute(update(Idea).where(Idea.id == -1).values(listed=False))
+    locked = {i.id: i for i in db.session.scalars(select(Idea).where(Idea.id.in_([source_id, target_id]))
+                                                  .order_by(Idea.id).with_for_update())}
+    source, target = locked[source_id], locked[target_id]
     before = {"source_supports": source.support_count, "target_supports": target.support_count}
     already = select(IdeaSupport.user_id).where(IdeaSupport.idea_id == target_id)
     db.session.execute(update(IdeaSupport).where(IdeaSupport.idea_id == source_id,
@@ -465,15 +513,25 @@ def merge(moderator: User, source: Idea, target: Idea) -> int:
     db.session.execute(update(Follow).where(Follow.object_type == "idea", Follow.object_id == source_id,
                                             Follow.user_id.not_in(following)).values(object_id=target_id))
     db.session.execute(delete(Follow).where(Follow.object_type == "idea", Follow.object_id == source_id))
-    total = db.session.scalar(select(func.count()).select_from(IdeaSupport).where(IdeaSupport.idea_id == target_id))
-    target.support_count = total
+    rows = select(func.count()).select_from(IdeaSupport).where(IdeaSupport.idea_id == target_id).scalar_subquery()
+    db.session.execute(update(Idea).where(Idea.id == target_id).values(support_count=rows))
+    if source.threshold_reached_at and source.status not in DECIDED and target.status not in DECIDED:
+        # The council's duty to answer does not disappear by merging: the earlier deadline stands.
+        if target.threshold_reached_at is None or (source.response_due and target.response_due
+                                                   and source.response_due < target.response_due):
+            target.threshold_reached_at = target.threshold_reached_at or source.threshold_reached_at
+            target.response_due = source.response_due
     source.support_count = source.recent_support_count = source.month_support_count = 0
     source.previous_month_support_count = 0
     source.status, source.merged_into_id, source.listed = IdeaStatus.MERGED, target_id, False
+    db.session.flush()
+    total = db.session.scalar(select(Idea.support_count).where(Idea.id == target_id))
     audit.record("ideas.merged", object_type="idea", object_id=source_id, council_id=source.council_id,
                  details={"into": target_id, **before, "target_supports_after": total})
     db.session.commit()
     refresh_support_windows()
+    check_threshold(target_id)
+    source, target = db.session.get(Idea, source_id), db.session.get(Idea, target_id)
     notices.merged(source, target)
     return total
 
@@ -507,9 +565,10 @@ def responses_of(idea_id: int) -> list[IdeaResponse]:
 
 
 def awaiting_response_query(council_id: int, ward_id: int | None = None) -> Select:
-    """Ideas past the threshold that the council has not answered, soonest due first."""
+    """Ideas past the threshold without a decision, soonest due first. "Under review" is a
+    holding reply, not a decision: the idea stays owed until it is decided."""
     query = select(Idea).where(Idea.council_id == council_id, Idea.listed.is_(True),
-                               Idea.threshold_reached_at.isnot(None), Idea.responded_at.is_(None))
+                               Idea.threshold_reached_at.isnot(None), Idea.status.not_in(DECIDED))
     if ward_id:
         query = query.where(Idea.ward_id == ward_id)
     return query.order_by(Idea.response_due, Idea.id)
@@ -561,10 +620,6 @@ def councillors_for(idea: Idea) -> list[User]:
     return list(db.session.scalars(select(User).join(UserRole, UserRole.user_id == User.id)
                                    .where(User.council_id == idea.council_id, UserRole.role == Role.COUNCILLOR,
                                           User.deleted_at.is_(None))))
-
-
-def is_decided(idea: Idea) -> bool:
-    return idea.status in DECIDED
 
 
 def send_monthly_top_ideas(today: date | None = None) -> str:

@@ -126,7 +126,8 @@ def test_a_photo_is_re_encoded_without_its_metadata(app, client, make_user, auth
 def test_a_file_that_is_not_an_image_is_refused_with_a_message(app, client, make_user, auth):
     auth.login(make_user())
     response = client.submit("/ideas/new", {**idea_form(title="Fix the broken bench by the pond"),
-                                            "image": (io.BytesIO(b"%PDF-1.4 not a photo"), "bench.jpg")},
+                                            "image": (io.BytesIO(b"%PDF-1.4 not a photo"), "bench.jpg"),
+                                            "image_alt": "A bench"},
                              content_type="multipart/form-data")
     assert response.status_code == 400
     assert "not an image we can read" in response.get_data(as_text=True)
@@ -545,6 +546,8 @@ def test_welsh_words_are_found_with_or_without_accents(app, make_user):
     assert _titles(anonymous.get("/ideas/?q=beicio").get_data(as_text=True)) == [
         "Llwybr beicio diogel i&#39;r ysgol Gymraeg"]
     assert len(_titles(anonymous.get("/ideas/?q=t%C5%B7").get_data(as_text=True))) == 1  # tŷ
+    assert len(_titles(anonymous.get("/ideas/?q=ty").get_data(as_text=True))) == 1  # typed without the accent
+    assert len(_titles(anonymous.get("/ideas/?q=T%C5%B6").get_data(as_text=True))) == 1  # TŶ
 
 
 def test_feed_is_atom_and_downloads_follow_the_filters(app, council, make_user):
@@ -649,3 +652,146 @@ def test_ideas_pages_are_valid_html_light_and_have_one_h1(app, client, make_user
     for name, page in html.items():
         assert page.count("<h1") == 1, name
     assert validate_html(html, tmp_path) == []
+
+
+
+# --- Found in review: hidden content, deadlines, appeals, odd input ----------------------------
+
+def test_hidden_content_stays_hidden_on_every_page_but_the_authors_and_moderators(app, make_user):
+    moderator, author, neighbour = make_user(Role.MODERATOR), make_user(), make_user()
+    idea_id = new_idea(app, author, title="Mrs Jones at number 4 steals parcels")
+    signed_in_client(app, author).submit(f"/ideas/{idea_id}/comments", {"comment-body": "She really does"})
+    with app.app_context():
+        comment_id = db.session.scalar(select(IdeaComment.id))
+        services.hide(db.session.get(User, moderator.id), db.session.get(IdeaComment, comment_id), "names a person")
+        services.hide(db.session.get(User, moderator.id), db.session.get(Idea, idea_id), "names a person")
+    as_neighbour = signed_in_client(app, neighbour)
+    public = app.test_client().get(f"/ideas/{idea_id}").get_data(as_text=True)
+    assert "Mrs Jones" not in public and "<h1>Hidden idea</h1>" in public
+    assert as_neighbour.get(f"/ideas/flag/idea/{idea_id}").status_code == 404
+    assert as_neighbour.get(f"/ideas/flag/comment/{comment_id}").status_code == 404
+    assert as_neighbour.get(f"/ideas/comments/{comment_id}/reply").status_code == 404
+    assert "Mrs Jones" in signed_in_client(app, author).get(f"/ideas/{idea_id}").get_data(as_text=True)
+    as_councillor = signed_in_client(app, make_user(Role.COUNCILLOR))
+    assert as_councillor.submit(f"/ideas/{idea_id}/respond", {"decision": "accepted",
+                                                              "reason": "A reason long enough"}).status_code == 409
+
+
+def test_control_characters_are_dropped_and_the_feed_stays_well_formed(app, client, make_user, auth):
+    auth.login(make_user())
+    response = client.submit("/ideas/new", idea_form(title="Mend the\x0c swings\x00 please",
+                                                     body="Broken\x01 swings in the playground for months."))
+    assert response.status_code == 303
+    with app.app_context():
+        assert db.session.scalar(select(Idea.title)) == "Mend the swings please"
+    ET.fromstring(client.get("/ideas/feed.atom?_external=1&endpoint=x&_method=POST").data)
+
+
+def test_a_milestone_is_announced_once_even_when_support_comes_and_goes(app, make_user):
+    author = make_user()
+    idea_id = new_idea(app, author)
+    fickle = make_user()
+    with app.app_context():
+        for _ in range(9):
+            services.support(db.session.get(Idea, idea_id), db.session.get(User, make_user().id))
+        for _ in range(3):
+            services.support(db.session.get(Idea, idea_id), db.session.get(User, fickle.id))
+            services.withdraw(db.session.get(Idea, idea_id), db.session.get(User, fickle.id))
+        kinds = db.session.scalars(select(Notification.kind).where(Notification.kind == "ideas.milestone")).all()
+    assert len(kinds) == 1
+
+
+def test_merging_passes_the_duty_to_respond_to_the_idea_kept(app, council, make_user):
+    moderator = make_user(Role.MODERATOR)
+    with app.app_context():
+        db.session.add(IdeaSettings(council_id=council.id, support_threshold=3, response_days=10))
+        db.session.commit()
+    source = new_idea(app, make_user(), title="Benches by the pond")
+    target = new_idea(app, make_user(), title="Seats by the pond")
+    with app.app_context():
+        for idea_id in (source, target):
+            for _ in range(2):
+                services.support(db.session.get(Idea, idea_id), db.session.get(User, make_user().id))
+        services.merge(db.session.get(User, moderator.id), db.session.get(Idea, source), db.session.get(Idea, target))
+        kept = db.session.get(Idea, target)
+        assert kept.support_count == 4
+        assert kept.response_due == date.today() + timedelta(days=10)
+
+
+def test_a_hidden_idea_cannot_be_merged_into_another(app, make_user):
+    moderator = make_user(Role.MODERATOR)
+    source, target = new_idea(app, make_user()), new_idea(app, make_user(), title="Another idea about trees")
+    with app.app_context():
+        services.hide(db.session.get(User, moderator.id), db.session.get(Idea, source), "spam")
+        with pytest.raises(services.MergeRefused):
+            services.merge(db.session.get(User, moderator.id), db.session.get(Idea, source),
+                           db.session.get(Idea, target))
+
+
+def test_under_review_is_a_holding_reply_and_the_idea_stays_owed(app, make_user):
+    councillor = make_user(Role.COUNCILLOR)
+    idea_id = new_idea(app, make_user(), title="Fix the library roof before winter")
+    with app.app_context():
+        idea = db.session.get(Idea, idea_id)
+        idea.threshold_reached_at, idea.response_due = datetime.now(timezone.utc), date.today() - timedelta(days=1)
+        db.session.commit()
+    signed_in_client(app, councillor).submit(f"/ideas/{idea_id}/respond", {
+        "decision": "under_review", "reason": "We have asked the surveyors for a quote."})
+    assert "Fix the library roof" in app.test_client().get("/ideas/overdue").get_data(as_text=True)
+    signed_in_client(app, councillor).submit(f"/ideas/{idea_id}/respond", {
+        "decision": "accepted", "reason": "The roof will be fixed in January."})
+    assert "Fix the library roof" not in app.test_client().get("/ideas/overdue").get_data(as_text=True)
+
+
+def test_hidden_again_after_a_won_appeal_the_author_may_appeal_again(app, make_user):
+    first, second = make_user(Role.MODERATOR), make_user(Role.MODERATOR)
+    author = make_user()
+    idea_id = new_idea(app, author)
+    as_author = signed_in_client(app, author)
+    with app.app_context():
+        services.hide(db.session.get(User, first.id), db.session.get(Idea, idea_id), "looks like advertising")
+    as_author.submit(f"/ideas/appeal/idea/{idea_id}", {"statement": "I sell nothing"})
+    with app.app_context():
+        appeal = db.session.scalar(select(ModerationAppeal))
+        services.decide_appeal(db.session.get(User, second.id), appeal, services.AppealOutcome.RESTORED, "fair")
+        services.hide(db.session.get(User, first.id), db.session.get(Idea, idea_id), "still advertising")
+    assert "Why should it be shown again?" in as_author.get(f"/ideas/appeal/idea/{idea_id}").get_data(as_text=True)
+    as_author.submit(f"/ideas/appeal/idea/{idea_id}", {"statement": "Please look again"})
+    assert count(app, ModerationAppeal) == 2
+
+
+def test_a_moderator_cannot_decide_an_appeal_about_their_own_writing(app, make_user):
+    first, author_moderator = make_user(Role.MODERATOR), make_user(Role.MODERATOR)
+    idea_id = new_idea(app, author_moderator)
+    with app.app_context():
+        services.hide(db.session.get(User, first.id), db.session.get(Idea, idea_id), "off topic")
+        services.appeal(db.session.get(User, author_moderator.id), db.session.get(Idea, idea_id), "it is not")
+        appeal = db.session.scalar(select(ModerationAppeal))
+        assert not services.can_decide(db.session.get(User, author_moderator.id), appeal)
+
+
+def test_the_similar_ideas_step_ignores_common_words(app, client, make_user, auth):
+    new_idea(app, make_user(), title="Fix the library roof before the winter", body="The roof of the library leaks.")
+    auth.login(make_user())
+    response = client.submit("/ideas/new", idea_form(title="Plant apple trees by the river"))
+    assert response.status_code == 303  # "the" alone does not make ideas alike
+
+
+def test_support_refused_with_htmx_still_answers_with_the_box(app, client, make_user, auth):
+    idea_id = new_idea(app, make_user())
+    with app.app_context():
+        db.session.get(Idea, idea_id).status = IdeaStatus.DONE
+        db.session.commit()
+    auth.login(make_user())
+    response = client.submit(f"/ideas/{idea_id}/support",
+                             headers={"HX-Request": "true", "HX-Target": f"support-{idea_id}"})
+    assert response.status_code == 200 and "no longer taking support" in response.get_data(as_text=True)
+
+
+def test_a_photo_needs_words_saying_what_it_shows(app, client, make_user, auth):
+    auth.login(make_user())
+    response = client.submit("/ideas/new", {**idea_form(title="Fix the broken bench by the pond"),
+                                            "image": (io.BytesIO(_jpeg_with_gps()), "bench.jpg")},
+                             content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert "Say what the photo shows" in response.get_data(as_text=True)
