@@ -57,6 +57,10 @@ def create_app(config: type[Config] | None = None) -> Flask:
     from app.ideas import bp as ideas_bp
 
     app.register_blueprint(ideas_bp)
+
+    from app.consultations import bp as consultations_bp
+
+    app.register_blueprint(consultations_bp)
     install_errors(app)
 
     from app.core.access import public
