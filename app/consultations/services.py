@@ -353,7 +353,8 @@ def export_rows(consultation: Consultation, personal: bool) -> Iterator[dict]:
         if not chunk:
             return
         by_response: dict[int, list[Answer]] = {}
-        for answer in db.session.scalars(select(Answer).where(Answer.response_id.in_([r.id for r in chunk]))):
+        loaded = db.session.scalars(select(Answer).where(Answer.response_id.in_([r.id for r in chunk]))).all()
+        for answer in loaded:
             by_response.setdefault(answer.response_id, []).append(answer)
         for response in chunk:
             row = {"reference": response.reference, "submitted_at": response.submitted_at,
@@ -368,7 +369,8 @@ def export_rows(consultation: Consultation, personal: bool) -> Iterator[dict]:
                 row.update(_answer_cells(question, answer))
             yield row
         last_id = chunk[-1].id
-        db.session.expunge_all()  # keep memory flat however many responses there are
+        for obj in [*loaded, *chunk]:  # keep memory flat however many responses there are
+            db.session.expunge(obj)
 
 
 def _answer_cells(question: Question, answer: Answer) -> dict:
