@@ -109,7 +109,10 @@ def choice_questions_before(consultation: Consultation, page: ConsultationPage |
 def find_draft(consultation: Consultation, user: User | None, token: str | None) -> Response | None:
     query = select(Response).where(Response.consultation_id == consultation.id, Response.submitted_at.is_(None))
     if token:
-        return db.session.scalar(query.where(Response.draft_token == token))
+        draft = db.session.scalar(query.where(Response.draft_token == token))
+        if draft is not None and draft.user_id is not None and (user is None or draft.user_id != user.id):
+            return None  # a token never opens someone else's draft
+        return draft
     if user is not None and consultation.mode == ResponseMode.SIGNED_IN:
         return db.session.scalar(query.where(Response.user_id == user.id, Response.keyed_by_id.is_(None)))
     return None

@@ -72,7 +72,6 @@ def upgrade():
     sa.Column('show_if_question_id', sa.Integer(), nullable=True),
     sa.Column('show_if_option', sa.String(length=40), nullable=True),
     sa.ForeignKeyConstraint(['consultation_id'], ['consultations.id'], name=op.f('fk_consultation_pages_consultation_id_consultations'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['show_if_question_id'], ['consultation_questions.id'], name=op.f('fk_consultation_pages_show_if_question_id_consultation_questions'), ondelete='SET NULL', use_alter=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_consultation_pages'))
     )
     with op.batch_alter_table('consultation_pages', schema=None) as batch_op:
@@ -151,6 +150,11 @@ def upgrade():
     sa.ForeignKeyConstraint(['page_id'], ['consultation_pages.id'], name=op.f('fk_consultation_questions_page_id_consultation_pages'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_consultation_questions'))
     )
+    # Pages and questions point at each other (a page shows only for an earlier answer): this
+    # foreign key can only be added once both tables exist.
+    with op.batch_alter_table('consultation_pages', schema=None) as batch_op:
+        batch_op.create_foreign_key(batch_op.f('fk_consultation_pages_show_if_question_id_consultation_questions'),
+                                    'consultation_questions', ['show_if_question_id'], ['id'], ondelete='SET NULL')
     with op.batch_alter_table('consultation_questions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_consultation_questions_page_id'), ['page_id'], unique=False)
 
@@ -222,6 +226,9 @@ def downgrade():
     with op.batch_alter_table('consultation_questions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_consultation_questions_page_id'))
 
+    with op.batch_alter_table('consultation_pages', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_consultation_pages_show_if_question_id_consultation_questions'),
+                                 type_='foreignkey')
     op.drop_table('consultation_questions')
     with op.batch_alter_table('consultation_draft_paragraphs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_consultation_draft_paragraphs_phase_id'))
