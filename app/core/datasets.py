@@ -10,7 +10,7 @@ import io
 import json
 import tempfile
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any, Callable, Iterable, Iterator
 
@@ -73,6 +73,14 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+def _xlsx_value(value: Any) -> Any:
+    """Spreadsheet cells keep their types: numbers, dates and times stay what they are. Excel has
+    no time zones, so an aware time is written as UTC."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value
+
+
 def iter_csv(fields: list[str], rows: Iterable[dict[str, Any]]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -97,7 +105,7 @@ def write_xlsx(fields: list[str], rows: Iterable[dict[str, Any]], target) -> Non
     for row in rows:
         cells = []
         for name in fields:
-            value = _json_value(row.get(name))
+            value = _xlsx_value(row.get(name))
             if isinstance(value, str) and value.startswith(FORMULA_STARTS):
                 cell = WriteOnlyCell(sheet, value=value)
                 cell.data_type = "s"  # text, never a formula

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -271,6 +271,7 @@ def test_personal_details_leave_only_when_asked_and_the_export_is_audited(app, c
     assert values["email"] == "respondent@example.org"
     assert values[f"q{ids['rating']}"] == 4 and values[f"q{ids['budget']}_o1"] == 40  # numbers, not text
     assert values[f"q{ids['multiple']}_o1"] is True
+    assert isinstance(values["submitted_at"], datetime)
     with app.app_context():
         assert db.session.scalar(select(AuditEntry.action)) == "consultations.exported_personal_details"
 
