@@ -41,6 +41,15 @@ def _consultation(consultation_id: int, *, staff_view: bool = False) -> Consulta
     return consultation
 
 
+def _question_or_404(question_id: int, kinds=None) -> Question:
+    """A question of this council's consultations (of one of `kinds`, if given)."""
+    question = db.session.get(Question, question_id)
+    if question is None or question.page.consultation.council_id != current_council().id \
+            or (kinds is not None and question.kind not in kinds):
+        abort(404)
+    return question
+
+
 def _is_staff() -> bool:
     return current_user.is_authenticated and current_user.has_role(Role.STAFF, Role.ADMIN)
 
@@ -238,10 +247,7 @@ def answer_page(consultation_id: int, number: int):
 @public
 def budget_total(question_id: int):
     """The running total of a budget question, for htmx while amounts are typed."""
-    question = db.session.get(Question, question_id)
-    if question is None or question.page.consultation.council_id != current_council().id \
-            or question.kind != QuestionKind.BUDGET:
-        abort(404)
+    question = _question_or_404(question_id, {QuestionKind.BUDGET})
     values = {o["key"]: request.args.get(answer_rules.option_field(question, o["key"]), "") for o in question.options}
     return render_template("consultations/_budget_total.html", q=question, values=values)
 
@@ -499,9 +505,7 @@ def new_question(page_id: int):
 @bp.post("/questions/<int:question_id>/move")
 @staff_only
 def move_question(question_id: int):
-    question = db.session.get(Question, question_id)
-    if question is None or question.page.consultation.council_id != current_council().id:
-        abort(404)
+    question = _question_or_404(question_id)
     services.move_question(question, "up" if request.form.get("direction") == "up" else "down")
     return redirect(url_for("consultations.build", consultation_id=question.page.consultation_id)
                     + f"#page-{question.page_id}", 303)
@@ -510,9 +514,7 @@ def move_question(question_id: int):
 @bp.post("/questions/<int:question_id>/delete")
 @staff_only
 def delete_question(question_id: int):
-    question = db.session.get(Question, question_id)
-    if question is None or question.page.consultation.council_id != current_council().id:
-        abort(404)
+    question = _question_or_404(question_id)
     c = question.page.consultation
     if services.has_responses(c):
         abort(409)
@@ -590,10 +592,7 @@ def results(consultation_id: int):
 @bp.route("/questions/<int:question_id>/answers", methods=["GET", "POST"])
 @staff_only
 def text_answers(question_id: int):
-    question = db.session.get(Question, question_id)
-    if question is None or question.page.consultation.council_id != current_council().id \
-            or question.kind not in services.TEXT_KINDS:
-        abort(404)
+    question = _question_or_404(question_id, services.TEXT_KINDS)
     c = question.page.consultation
     theme_form = ThemeForm(prefix="theme")
     if request.method == "POST" and request.form.get("action") == "theme":
@@ -616,9 +615,7 @@ def tag_answer(answer_id: int):
     answer = db.session.get(Answer, answer_id)
     if answer is None:
         abort(404)
-    question = db.session.get(Question, answer.question_id)
-    if question.page.consultation.council_id != current_council().id:
-        abort(404)
+    question = _question_or_404(answer.question_id)
     services.tag(answer, {int(t) for t in request.form.getlist("theme") if t.isdigit()}, question)
     flash(_("Themes saved for this answer."), "success")
     return redirect(request.form.get("back") if (request.form.get("back") or "").startswith("/consultations/")
