@@ -82,6 +82,8 @@ class Config:
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
     # Supporting ideas: per person, so a script cannot pile up supports.
     SUPPORT_LIMIT = os.environ.get("SUPPORT_LIMIT", "60 per minute")
+    # Starting and sending consultation answers, per address.
+    CONSULTATION_LIMIT = os.environ.get("CONSULTATION_LIMIT", "30 per hour")
 
 
 DEFAULT_SECRETS = {"SECRET_KEY": "dev-only-not-secret", "AUDIT_HMAC_KEY": "dev-only-audit-key"}

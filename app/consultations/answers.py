@@ -7,6 +7,7 @@ anything twice.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -17,6 +18,24 @@ from app.core.postcodes import normalise_postcode
 SHORT_TEXT_MAX = 500
 LONG_TEXT_MAX = 5000
 RATING_VALUES = ("1", "2", "3", "4", "5")
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class _Cleaned:
+    """The form with control characters dropped from every value: a NUL is refused by PostgreSQL
+    and a vertical tab (Word's Shift+Enter) by spreadsheets."""
+
+    def __init__(self, form):
+        self._form = form
+
+    def get(self, name, default=None):
+        value = self._form.get(name, default)
+        return _CONTROL.sub("", value) if isinstance(value, str) else value
+
+    def getlist(self, name):
+        return [_CONTROL.sub("", v) for v in self._form.getlist(name)]
 
 
 @dataclass
@@ -53,11 +72,15 @@ def _int(value: str | None) -> int | None:
         return None
 
 
-def parse(question, form, *, wards_for_postcode: Callable[[str], list[int]] | None = None) -> Parsed:
+def parse(question, form, *, wards_for_postcode: Callable[[str], list[int]] | None = None,
+          required: bool | None = None) -> Parsed:
+    """`required` overrides the question's own setting (saving a draft for later, say)."""
     kind = getattr(question.kind, "value", question.kind)
     name = field_name(question)
-    result = _PARSERS[kind](question, form, name, wards_for_postcode)
-    if result.error is None and question.required and result.empty:
+    result = _PARSERS[kind](question, _Cleaned(form), name, wards_for_postcode)
+    if required is None:
+        required = question.required
+    if result.error is None and required and result.empty:
         result.error = _REQUIRED[kind]
     return result
 

@@ -27,8 +27,8 @@ class HBarChart:
 def summary_chart(summary: dict) -> HBarChart | None:
     """summary: one entry of services.snapshot(): {"kind", "rows": [[label, value], ...]}."""
     rows = summary.get("rows") or []
-    if not rows or summary.get("kind") in ("short_text", "long_text"):
-        return None
+    if not rows or summary.get("kind") in ("short_text", "long_text", "ranking"):
+        return None  # a ranking is a table of average places: bars would make first place the shortest
     width, label_width, bar_height, gap = 560, 200, 22, 8
     values = [float(value) for _label, value in rows]
     top = max(values) or 1.0

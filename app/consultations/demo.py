@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import select
 
 from app.consultations import services
-from app.consultations.models import (Answer, Channel, Consultation, ConsultationPage, DraftParagraph, EqualityRecord,
+from app.consultations.models import (Answer, Channel, Consultation, ConsultationPage, DraftParagraph, EqualityCount,
                                       Phase, PhaseKind, Question, QuestionKind, Response, ResponseMode)
 from app.core.models import Council, Role, User, UserRole, Ward
 from app.extensions import db
@@ -112,8 +112,9 @@ def load(council: Council, seed: int = 2026) -> None:
             Answer(question_id=by_kind[QuestionKind.LONG_TEXT].id, text=rng.choice(comments)),
         ]
         db.session.add(response)
-        for field, values in (("age_band", ["25-44", "45-64", "65-74"]), ("sex", ["female", "male"])):
-            db.session.add(EqualityRecord(consultation_id=closed.id, field=field, value=rng.choice(values)))
+    for field, value, n in (("age_band", "25-44", 61), ("age_band", "45-64", 88), ("age_band", "65-74", 57),
+                            ("age_band", "75-plus", 3), ("sex", "female", 131), ("sex", "male", 98)):
+        db.session.add(EqualityCount(consultation_id=closed.id, field=field, value=value, count=n))
     db.session.flush()
     del wards
     closed.you_said = {"en": "Most of you use the library every week and want it open on Saturdays.",

@@ -1,5 +1,5 @@
 """Equality monitoring questions (the council's public sector equality duty). Always optional,
-stored apart from the response (see models.EqualityRecord), reported only in aggregate."""
+kept only as counts (see models.EqualityCount), reported only in aggregate."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l

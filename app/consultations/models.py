@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.models import User, _enum, utcnow
@@ -131,7 +131,9 @@ class Response(db.Model):
     random token kept in the person's session cookie."""
     __tablename__ = "consultation_responses"
     __table_args__ = (Index("ix_consultation_responses_submitted", "consultation_id", "submitted_at"),
-                      Index("ix_consultation_responses_user", "consultation_id", "user_id"))
+                      # One response (draft or sent) per person per consultation, whatever arrives twice.
+                      Index("uq_consultation_responses_user", "consultation_id", "user_id", unique=True,
+                            sqlite_where=text("user_id IS NOT NULL"), postgresql_where=text("user_id IS NOT NULL")))
     id: Mapped[int] = mapped_column(primary_key=True)
     consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -141,7 +143,7 @@ class Response(db.Model):
     keyed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     ward_id: Mapped[int | None] = mapped_column(ForeignKey("wards.id"))  # from the postcode question
     wants_outcome: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Equality answers while the draft is open; moved to unlinked EqualityRecords on submit.
+    # Equality answers while the draft is open; added to the counts and removed on submit.
     equality_draft: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -166,15 +168,15 @@ class Answer(db.Model):
     response: Mapped[Response] = relationship(back_populates="answers")
 
 
-class EqualityRecord(db.Model):
-    """Equality monitoring answers, deliberately not linked to a response or a person: they can
-    only ever be counted. Written when a response is submitted."""
-    __tablename__ = "consultation_equality"
-    __table_args__ = (Index("ix_consultation_equality", "consultation_id", "field"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"))
-    field: Mapped[str] = mapped_column(String(30))
-    value: Mapped[str] = mapped_column(String(40))
+class EqualityCount(db.Model):
+    """Equality monitoring, kept only as counts: no row per person, so no order of insertion or
+    id can tie an answer back to the response (or the person) it came from."""
+    __tablename__ = "consultation_equality_counts"
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"),
+                                                 primary_key=True)
+    field: Mapped[str] = mapped_column(String(30), primary_key=True)
+    value: Mapped[str] = mapped_column(String(40), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Theme(db.Model):

@@ -10,6 +10,7 @@ from app.consultations import services
 from app.consultations.models import Consultation, ParagraphComment, Response
 from app.core.bilingual import BilingualText
 from app.core.datasets import Dataset, DatasetField, register_dataset
+from app.core.retention import RetentionKind, register_retention
 from app.core.registry import (Section, account_erasers, dashboard_sections, demo_loaders, home_sections,
                                personal_data_exporters, ward_sections)
 from app.extensions import db
@@ -26,7 +27,7 @@ def _consultation_rows(council_id: int):
 
 def _result_rows(council_id: int):
     """Anonymised aggregates of every published outcome: counts per option, never a response."""
-    query = (select(Consultation).where(Consultation.council_id == council_id,
+    query = (select(Consultation).where(Consultation.council_id == council_id, Consultation.published.is_(True),
                                         Consultation.outcome_published_at.isnot(None)).order_by(Consultation.id))
     for c in db.session.scalars(query):
         for summary in c.outcome_results or []:
@@ -110,6 +111,17 @@ def _erase(user):
     db.session.execute(update(Response).where(Response.user_id == user.id).values(user_id=None, wants_outcome=False))
     db.session.execute(update(ParagraphComment).where(ParagraphComment.author_id == user.id).values(author_id=None))
 
+
+def _purge_drafts(council_id: int, cutoff) -> int:
+    """Drafts never sent: answers (and equality answers) someone started and left."""
+    old = (select(Response.id).join(Consultation, Consultation.id == Response.consultation_id)
+           .where(Consultation.council_id == council_id, Response.submitted_at.is_(None),
+                  Response.updated_at < cutoff))
+    return db.session.execute(delete(Response).where(Response.id.in_(old))).rowcount or 0
+
+
+register_retention(RetentionKind("consultation-drafts", _l("Consultation answers started and never sent"), 90,
+                                 _purge_drafts))
 
 personal_data_exporters.register("consultations", _export)
 account_erasers.register("consultations", _erase)

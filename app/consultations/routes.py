@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 from flask import Response as FlaskResponse
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import format_date, gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -15,7 +15,7 @@ from app.consultations.forms import (KIND_LABELS, ConsultationForm, DocumentForm
 from app.consultations.models import (Answer, Channel, Consultation, ConsultationDocument, ConsultationPage,
                                       DraftParagraph, ParagraphComment, Phase, PhaseKind, Question, QuestionKind,
                                       Response, ResponseMode)
-from app.core.access import public, role_required, signed_in
+from app.core.access import client_ip, public, role_required, signed_in
 from app.core.bilingual import BilingualText
 from app.core.datasets import export_response
 from app.core.errors import render_error
@@ -24,9 +24,18 @@ from app.core.models import Role, Ward
 from app.core.publication import publication_open
 from app.core.tenancy import current_council, get_scoped_or_404, scoped
 from app.core.web import paginate, render_page
-from app.extensions import db
+from app.extensions import db, limiter
 
 staff_only = role_required(Role.STAFF, Role.ADMIN)
+
+
+def _answering_limit() -> str:
+    return current_app.config["CONSULTATION_LIMIT"]
+
+
+# Starting and sending are limited per address (counted in the rate-limit store, never saved with
+# a response): a script cannot fill the database with drafts or send copies to strangers.
+answering_limit = limiter.limit(_answering_limit, key_func=client_ip, methods=["POST"])
 STATES = ("open", "closed", "outcome", "upcoming")
 
 
@@ -136,8 +145,8 @@ def _respondent_draft(c: Consultation):
     draft = _current_draft(c)
     if draft is None:
         if c.mode == ResponseMode.SIGNED_IN and not current_user.is_authenticated:
-            return None, redirect(url_for("auth.sign_in", next=url_for("consultations.detail", consultation_id=c.id)))
-        return None, redirect(url_for("consultations.detail", consultation_id=c.id))
+            return None, redirect(url_for("auth.sign_in", next=url_for("consultations.detail", consultation_id=c.id)), 303)
+        return None, redirect(url_for("consultations.detail", consultation_id=c.id), 303)
     return draft, None
 
 
@@ -149,6 +158,7 @@ def _keyed_in(c: Consultation) -> bool:
 
 @bp.post("/<int:consultation_id>/start")
 @public
+@answering_limit
 def start(consultation_id: int):
     c = _consultation(consultation_id)
     if not c.is_open(date.today()):
@@ -217,16 +227,27 @@ def answer_page(consultation_id: int, number: int):
     errors: dict[int, object] = {}
     if request.method == "POST":
         action = request.form.get("action", "continue")
-        errors = services.save_page(draft, page, request.form)
-        if action.startswith("move:"):
+        moving = action.startswith("move:")
+        errors = services.save_page(draft, page, request.form, saving_for_later=moving or action == "save")
+        if moving:
             _prefix, question_id, key, direction = (action.split(":") + ["", "", ""])[:4]
             question = next((q for q in page.questions if str(q.id) == question_id
                              and q.kind == QuestionKind.RANKING), None)
             if question is not None:
                 order = services.ranking_order(question, services.answer_map(draft).get(question.id))
                 services.set_ranking_order(draft, question, answer_rules.moved(order, key, direction))
-            return redirect(url_for("consultations.answer_page", consultation_id=c.id, number=number)
-                            + f"#rank-q{question_id}", 303)
+            if not errors:
+                return redirect(url_for("consultations.answer_page", consultation_id=c.id, number=number)
+                                + f"#rank-q{question_id}", 303)
+            # Something else on the page is wrong: show it as typed, with the new order.
+            values = _display_values(page, draft, request.form)
+            for q in page.questions:
+                if q.kind == QuestionKind.RANKING:
+                    values[q.id] = {k: str(i) for i, k in enumerate(_ranking_orders(page, draft)[q.id], 1)}
+            return render_template("consultations/answer_page.html", c=c, page=page, number=number,
+                                   total=len(pages), values=values, errors=errors,
+                                   orders=_ranking_orders(page, draft), draft=draft,
+                                   option_field=answer_rules.option_field, field_name=answer_rules.field_name), 400
         if action == "save" and not errors:
             flash(_("Your answers are saved. Come back to this consultation to finish them before it closes."),
                   "success")
@@ -248,6 +269,8 @@ def answer_page(consultation_id: int, number: int):
 def budget_total(question_id: int):
     """The running total of a budget question, for htmx while amounts are typed."""
     question = _question_or_404(question_id, {QuestionKind.BUDGET})
+    if not question.page.consultation.published and not _is_staff():
+        abort(404)
     values = {o["key"]: request.args.get(answer_rules.option_field(question, o["key"]), "") for o in question.options}
     return render_template("consultations/_budget_total.html", q=question, values=values)
 
@@ -279,6 +302,7 @@ def about_you(consultation_id: int):
 
 @bp.route("/<int:consultation_id>/check", methods=["GET", "POST"])
 @public
+@answering_limit
 def check(consultation_id: int):
     c = _consultation(consultation_id)
     draft, elsewhere = _respondent_draft(c)
@@ -294,14 +318,23 @@ def check(consultation_id: int):
             copy_to = draft.user.email if draft.user else (form.copy_to.data or "").strip()
             if not copy_to or "@" not in copy_to:
                 form.copy_to.errors = [_("Enter an email address for the copy, like name@example.com")]
+        user = current_user if current_user.is_authenticated else None
+        if draft.keyed_by_id is None and services.submitted_by(c, user):
+            flash(_("You have already answered this consultation."), "info")
+            return redirect(url_for("consultations.detail", consultation_id=c.id), 303)
         if not problems and not form.errors:
             lines = _answer_lines(c, draft)
-            services.submit(draft, wants_outcome=bool(form.wants_outcome.data))
+            try:
+                reference = services.submit(draft, wants_outcome=bool(form.wants_outcome.data))
+            except services.AlreadySubmitted:
+                return redirect(url_for("consultations.detail", consultation_id=c.id), 303)
             _forget_draft(c)
             if copy_to:
-                _email_copy(c, draft, copy_to, lines)
-            session["consultation_done"] = draft.reference
-            return redirect(url_for("consultations.done", consultation_id=c.id, reference=draft.reference), 303)
+                _email_copy(c, reference, copy_to, lines)
+            # The reference is shown from the session, never put in an address that a web
+            # server's log would keep next to the sender's IP.
+            session["consultation_done"] = {"id": c.id, "reference": reference}
+            return redirect(url_for("consultations.done", consultation_id=c.id), 303)
     pages = services.visible_pages(c, draft)
     return render_template("consultations/check.html", c=c, draft=draft, form=form, pages=pages, problems=problems,
                            lines=_answer_lines(c, draft), equality_fields=equality.FIELDS), \
@@ -336,22 +369,23 @@ def _answer_lines(c: Consultation, draft: Response) -> dict[int, list[str]]:
     return lines
 
 
-def _email_copy(c: Consultation, draft: Response, to: str, lines: dict[int, list[str]]) -> None:
+def _email_copy(c: Consultation, reference: str, to: str, lines: dict[int, list[str]]) -> None:
     from app.core.jobs import enqueue
     from app.core.mail import send_mail
 
-    text = render_template("consultations/email/copy.txt", c=c, draft=draft, lines=lines,
+    text = render_template("consultations/email/copy.txt", c=c, reference=reference, lines=lines,
                            questions=services.questions_of(c))
-    enqueue(send_mail, to, _("Your answers: %(reference)s", reference=draft.reference), text)
+    enqueue(send_mail, to, _("Your answers: %(reference)s", reference=reference), text)
 
 
-@bp.get("/<int:consultation_id>/done/<reference>")
+@bp.get("/<int:consultation_id>/done")
 @public
-def done(consultation_id: int, reference: str):
+def done(consultation_id: int):
     c = _consultation(consultation_id)
-    if session.get("consultation_done") != reference:
-        abort(404)  # a reference is shown once, to the person who submitted it
-    return render_template("consultations/done.html", c=c, reference=reference)
+    sent = session.get("consultation_done") or {}
+    if sent.get("id") != c.id:
+        abort(404)  # the reference is shown to the person who sent the answers, and nobody else
+    return render_template("consultations/done.html", c=c, reference=sent["reference"])
 
 
 # --- Phases: a draft document commented paragraph by paragraph ---------------------------------
@@ -449,10 +483,17 @@ def edit(consultation_id: int):
         form.mode.data = c.mode.value
         form.wards.data = [str(w.id) for w in c.wards]
     if form.validate_on_submit():
-        _apply(form, c)
-        db.session.commit()
-        flash(_("Saved."), "success")
-        return redirect(url_for("consultations.build", consultation_id=c.id), 303)
+        from app.core.publication import publication_paused
+
+        if form.published.data and not c.published and publication_paused():
+            form.published.errors = [_("Nothing new is published before the election: leave this unticked")]
+        if form.mode.data != c.mode.value and services.has_responses(c):
+            form.mode.errors = [_("People have already answered on these terms: who can answer cannot change now")]
+        if not form.errors:
+            _apply(form, c)
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("consultations.build", consultation_id=c.id), 303)
     return render_template("consultations/edit.html", form=form, c=c), 400 if form.errors else 200
 
 
@@ -622,12 +663,14 @@ def tag_answer(answer_id: int):
                     else url_for("consultations.text_answers", question_id=question.id), 303)
 
 
-@bp.get("/<int:consultation_id>/export.<any(csv, xlsx):fmt>")
+@bp.route("/<int:consultation_id>/export.<any(csv, xlsx):fmt>", methods=["GET", "POST"])
 @staff_only
 def export(consultation_id: int, fmt: str):
     c = _consultation(consultation_id, staff_view=True)
-    form = ExportForm(request.args)
-    personal = bool(form.personal.data) and c.mode == ResponseMode.SIGNED_IN
+    # Personal details only on a POST (with its CSRF token): a link or an image elsewhere can
+    # never make a staff member's browser fetch names and emails.
+    form = ExportForm(request.form) if request.method == "POST" else ExportForm()
+    personal = request.method == "POST" and bool(form.personal.data) and c.mode == ResponseMode.SIGNED_IN
     if personal:
         services.record_personal_export(c, current_user)
     fields = services.export_fields(c, personal)
@@ -643,6 +686,9 @@ def export(consultation_id: int, fmt: str):
 def outcome(consultation_id: int):
     c = _consultation(consultation_id, staff_view=True)
     form = OutcomeForm(obj=c)
+    if not c.published:
+        return render_error(409, _("The consultation is not published"),
+                            _("Only a published consultation can have a published outcome."))
     if not c.is_closed(date.today()):
         return render_error(409, _("The consultation is still open"),
                             _("Publish what the council did once it has closed."))

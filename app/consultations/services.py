@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Iterator
 
-from sqlalchemy import Select, delete, func, or_, select
+from sqlalchemy import Select, delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.consultations import answers as answer_rules
 from app.consultations import equality
-from app.consultations.models import (Answer, AnswerTheme, Channel, Consultation, ConsultationPage, EqualityRecord,
+from app.consultations.models import (Answer, AnswerTheme, Channel, Consultation, ConsultationPage, EqualityCount,
                                       Question, QuestionKind, Response, ResponseMode, Theme, consultation_wards)
 from app.core import audit
 from app.core.models import User, WardPostcode, utcnow
@@ -86,8 +87,8 @@ def move_question(question: Question, direction: str) -> None:
 
 
 def has_responses(consultation: Consultation) -> bool:
-    return db.session.scalar(select(func.count()).select_from(Response).where(
-        Response.consultation_id == consultation.id)) > 0
+    """Submitted answers lock the questions; drafts (a staff preview, say) do not."""
+    return submitted_count(consultation.id) > 0
 
 
 def questions_of(consultation: Consultation) -> list[Question]:
@@ -130,11 +131,18 @@ def start_draft(consultation: Consultation, user: User | None, *, channel: Chann
     """A new draft. Signed-in consultations remember the person; anonymous ones and keyed-in
     paper forms only a random token (kept in the session), never who or where from."""
     anonymous = consultation.mode == ResponseMode.ANONYMOUS or keyed_by is not None
-    draft = Response(consultation_id=consultation.id, user_id=None if anonymous else user.id,
+    user_id = None if anonymous else user.id
+    draft = Response(consultation_id=consultation.id, user_id=user_id,
                      draft_token=secrets.token_urlsafe(24), channel=channel,
                      keyed_by_id=keyed_by.id if keyed_by else None)
     db.session.add(draft)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # The same person clicked twice: one response each, so the first draft stands.
+        db.session.rollback()
+        return db.session.scalar(select(Response).where(Response.consultation_id == consultation.id,
+                                                        Response.user_id == user_id))
     return draft
 
 
@@ -152,7 +160,8 @@ def wards_for_postcode(council_id: int):
     return lookup
 
 
-def save_page(response: Response, page: ConsultationPage, form) -> dict[int, object]:
+def save_page(response: Response, page: ConsultationPage, form, *, saving_for_later: bool = False
+              ) -> dict[int, object]:
     """Save every valid answer on the page; return {question id: error message}.
 
     A wrong answer is not saved (the page shows it back as typed, from the form): what is stored
@@ -161,14 +170,17 @@ def save_page(response: Response, page: ConsultationPage, form) -> dict[int, obj
     existing = answer_map(response)
     errors: dict[int, object] = {}
     for question in page.questions:
-        parsed = answer_rules.parse(question, form, wards_for_postcode=wards_for_postcode(consultation_council))
+        parsed = answer_rules.parse(question, form, wards_for_postcode=wards_for_postcode(consultation_council),
+                                    required=question.required and not saving_for_later)
         if parsed.error is not None:
             errors[question.id] = parsed.error
             continue
         answer = existing.get(question.id)
-        if parsed.empty and parsed.error is None:
+        if parsed.empty:
             if answer is not None:
                 db.session.delete(answer)
+            if question.kind == QuestionKind.POSTCODE:
+                response.ward_id = None
             continue
         if answer is None:
             answer = Answer(response_id=response.id, question_id=question.id)
@@ -204,12 +216,20 @@ def save_equality(response: Response, form) -> None:
 
 
 def visible_pages(consultation: Consultation, response: Response | None) -> list[ConsultationPage]:
+    """The pages this person sees, in order. A condition counts only answers on pages already
+    found visible: an answer left on a page that is now hidden shows nothing further."""
     answers = answer_map(response) if response else {}
+    counted: set[int] = set()
 
     def answer_of(question_id: int):
-        a = answers.get(question_id)
+        a = answers.get(question_id) if question_id in counted else None
         return (a.text, a.data) if a else None
-    return [p for p in consultation.pages if answer_rules.page_visible(p, answer_of)]
+    visible = []
+    for page in consultation.pages:
+        if answer_rules.page_visible(page, answer_of):
+            visible.append(page)
+            counted.update(q.id for q in page.questions)
+    return visible
 
 
 def problems_before_submit(consultation: Consultation, response: Response) -> list[tuple[ConsultationPage, Question]]:
@@ -224,27 +244,51 @@ def _new_reference(consultation_id: int) -> str:
     return f"C{consultation_id}-" + "".join(secrets.choice(alphabet) for _ in range(6))
 
 
-def submit(response: Response, *, wants_outcome: bool) -> Response:
-    """Submit the draft: a reference number, the equality answers moved to unlinked counts."""
-    consultation_id = response.consultation_id
-    for key, value in (response.equality_draft or {}).items():
-        db.session.add(EqualityRecord(consultation_id=consultation_id, field=key, value=value))
-    response.equality_draft = None
-    response.reference = _new_reference(consultation_id)
-    response.submitted_at = utcnow()
-    response.draft_token = None
-    response.wants_outcome = wants_outcome and response.user_id is not None
+class AlreadySubmitted(Exception):
+    pass
+
+
+def submit(response: Response, *, wants_outcome: bool) -> str:
+    """Send the draft, once: a conditional update claims it, so a double click or a second tab
+    cannot send it twice. Returns the reference number.
+
+    Equality answers only add to counts. An anonymous response keeps the day it was sent, not
+    the moment, so it cannot be matched to a web server's log."""
+    consultation_id, response_id = response.consultation_id, response.id
+    equality_answers = dict(response.equality_draft or {})
+    anonymous = response.user_id is None
+    now = utcnow()
+    sent_at = now.replace(hour=0, minute=0, second=0, microsecond=0) if anonymous else now
+    reference = _new_reference(consultation_id)
+    claimed = db.session.execute(
+        update(Response).where(Response.id == response_id, Response.submitted_at.is_(None))
+        .values(submitted_at=sent_at, reference=reference, draft_token=None, equality_draft=None,
+                wants_outcome=wants_outcome and not anonymous,
+                **({"created_at": sent_at, "updated_at": sent_at} if anonymous else {}))).rowcount
+    if not claimed:
+        db.session.rollback()
+        raise AlreadySubmitted
+    for key, value in equality_answers.items():
+        bumped = db.session.execute(update(EqualityCount).where(
+            EqualityCount.consultation_id == consultation_id, EqualityCount.field == key, EqualityCount.value == value)
+            .values(count=EqualityCount.count + 1)).rowcount
+        if not bumped:
+            db.session.add(EqualityCount(consultation_id=consultation_id, field=key, value=value, count=1))
     db.session.commit()
-    return response
+    db.session.expire_all()
+    return reference
 
 
 def drop_answers_of_hidden_pages(consultation: Consultation, response: Response) -> None:
     """Answers on a page the person no longer sees (they changed the answer that showed it) are
     not theirs any more: drop them before submitting."""
-    shown = {q.id for p in visible_pages(consultation, response) for q in p.questions}
+    pages = visible_pages(consultation, response)
+    shown = {q.id for p in pages for q in p.questions}
     for answer in list(response.answers):
         if answer.question_id not in shown:
             db.session.delete(answer)
+    if not any(q.kind == QuestionKind.POSTCODE for p in pages for q in p.questions):
+        response.ward_id = None
     db.session.commit()
 
 
@@ -272,9 +316,8 @@ def equality_report(consultation_id: int) -> dict[str, dict[str, int | None]]:
     counts: dict[str, dict[str, int]] = {key: {value: 0 for value, _l in options}
                                          for key, _label, options in equality.FIELDS}
     for field, value, n in db.session.execute(
-            select(EqualityRecord.field, EqualityRecord.value, func.count())
-            .where(EqualityRecord.consultation_id == consultation_id)
-            .group_by(EqualityRecord.field, EqualityRecord.value)):
+            select(EqualityCount.field, EqualityCount.value, EqualityCount.count)
+            .where(EqualityCount.consultation_id == consultation_id)):
         if field in counts and value in counts[field]:
             counts[field][value] = n
     return {field: answer_rules.suppress_small(values) for field, values in counts.items()}
@@ -332,6 +375,8 @@ def export_fields(consultation: Consultation, personal: bool) -> list[str]:
     if personal:
         fields += ["name", "email"]
     for question in questions_of(consultation):
+        if question.kind == QuestionKind.POSTCODE and not personal:
+            continue  # a full postcode nearly names a household: the ward is enough
         if question.kind in (QuestionKind.RANKING, QuestionKind.BUDGET, QuestionKind.MULTIPLE):
             fields += [f"q{question.id}_{o['key']}" for o in question.options]
         else:
@@ -374,7 +419,7 @@ def export_rows(consultation: Consultation, personal: bool) -> Iterator[dict]:
                 row["name"], row["email"] = people.get(response.user_id, ("", ""))
             for answer in by_response.get(response.id, []):
                 question = questions.get(answer.question_id)
-                if question is not None:
+                if question is not None and (personal or question.kind != QuestionKind.POSTCODE):
                     row.update(_answer_cells(question, answer))
             yield row
         last_id = chunk[-1].id
@@ -460,5 +505,6 @@ def publish_outcome(consultation: Consultation, actor: User, you_said: dict, we_
 
 def answered_by(user: User, limit: int = 5) -> list[Consultation]:
     return list(db.session.scalars(select(Consultation).join(Response, Response.consultation_id == Consultation.id)
-                                   .where(Response.user_id == user.id, Response.submitted_at.isnot(None))
+                                   .where(Response.user_id == user.id, Response.submitted_at.isnot(None),
+                                          Consultation.published.is_(True))
                                    .order_by(Response.submitted_at.desc()).limit(limit)))

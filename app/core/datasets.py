@@ -78,6 +78,10 @@ def _xlsx_value(value: Any) -> Any:
     no time zones, so an aware time is written as UTC."""
     if isinstance(value, datetime) and value.tzinfo is not None:
         return value.astimezone(timezone.utc).replace(tzinfo=None)
+    if isinstance(value, str):
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        return ILLEGAL_CHARACTERS_RE.sub("", value)  # one stray control character must not fail the file
     return value
 
 

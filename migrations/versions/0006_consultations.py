@@ -2,7 +2,7 @@
 
 Revision ID: 0006_consultations
 Revises: 0005_ideas_followups
-Create Date: 2026-11-28 11:01:36.632908
+Create Date: 2026-11-28 11:16:15.193470
 
 """
 from alembic import op
@@ -53,17 +53,14 @@ def upgrade():
     with op.batch_alter_table('consultation_documents', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_consultation_documents_consultation_id'), ['consultation_id'], unique=False)
 
-    op.create_table('consultation_equality',
-    sa.Column('id', sa.Integer(), nullable=False),
+    op.create_table('consultation_equality_counts',
     sa.Column('consultation_id', sa.Integer(), nullable=False),
     sa.Column('field', sa.String(length=30), nullable=False),
     sa.Column('value', sa.String(length=40), nullable=False),
-    sa.ForeignKeyConstraint(['consultation_id'], ['consultations.id'], name=op.f('fk_consultation_equality_consultation_id_consultations'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_consultation_equality'))
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['consultation_id'], ['consultations.id'], name=op.f('fk_consultation_equality_counts_consultation_id_consultations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('consultation_id', 'field', 'value', name=op.f('pk_consultation_equality_counts'))
     )
-    with op.batch_alter_table('consultation_equality', schema=None) as batch_op:
-        batch_op.create_index('ix_consultation_equality', ['consultation_id', 'field'], unique=False)
-
     op.create_table('consultation_pages',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('consultation_id', sa.Integer(), nullable=False),
@@ -114,7 +111,7 @@ def upgrade():
     )
     with op.batch_alter_table('consultation_responses', schema=None) as batch_op:
         batch_op.create_index('ix_consultation_responses_submitted', ['consultation_id', 'submitted_at'], unique=False)
-        batch_op.create_index('ix_consultation_responses_user', ['consultation_id', 'user_id'], unique=False)
+        batch_op.create_index('uq_consultation_responses_user', ['consultation_id', 'user_id'], unique=True, sqlite_where=sa.text('user_id IS NOT NULL'), postgresql_where=sa.text('user_id IS NOT NULL'))
 
     op.create_table('consultation_wards',
     sa.Column('consultation_id', sa.Integer(), nullable=False),
@@ -239,7 +236,7 @@ def downgrade():
 
     op.drop_table('consultation_wards')
     with op.batch_alter_table('consultation_responses', schema=None) as batch_op:
-        batch_op.drop_index('ix_consultation_responses_user')
+        batch_op.drop_index('uq_consultation_responses_user', sqlite_where=sa.text('user_id IS NOT NULL'), postgresql_where=sa.text('user_id IS NOT NULL'))
         batch_op.drop_index('ix_consultation_responses_submitted')
 
     op.drop_table('consultation_responses')
@@ -251,10 +248,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_consultation_pages_consultation_id'))
 
     op.drop_table('consultation_pages')
-    with op.batch_alter_table('consultation_equality', schema=None) as batch_op:
-        batch_op.drop_index('ix_consultation_equality')
-
-    op.drop_table('consultation_equality')
+    op.drop_table('consultation_equality_counts')
     with op.batch_alter_table('consultation_documents', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_consultation_documents_consultation_id'))
 

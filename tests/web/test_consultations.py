@@ -13,7 +13,7 @@ from sqlalchemy import func, inspect, select
 
 from app.consultations import services
 from app.consultations.demo import build_every_kind
-from app.consultations.models import (Answer, Consultation, ConsultationPage, EqualityRecord, Question, QuestionKind,
+from app.consultations.models import (Answer, Consultation, ConsultationPage, EqualityCount, Question, QuestionKind,
                                       Response, ResponseMode)
 from app.core.models import AuditEntry, Council, Notification, Role, User
 from app.extensions import db
@@ -72,10 +72,11 @@ def test_a_resident_answers_checks_and_gets_a_reference(app, client, council, ma
     person = make_user(ward=council.wards[0])
     auth.login(person)
     done = answer_everything(client, ids)
-    assert done.status_code == 303
-    reference = done.headers["Location"].rsplit("/", 1)[1]
+    assert done.status_code == 303 and done.headers["Location"].endswith(f"/consultations/{ids['id']}/done")
+    page = client.get(done.headers["Location"]).get_data(as_text=True)
+    reference = re.search(r'<strong class="reference">([^<]+)</strong>', page).group(1)
     assert re.fullmatch(rf"C{ids['id']}-[A-Z2-9]{{6}}", reference)
-    assert reference in client.get(done.headers["Location"]).get_data(as_text=True)
+    assert app.test_client().get(done.headers["Location"]).status_code == 404  # shown only to the sender
     with app.app_context():
         response = db.session.scalar(select(Response))
         assert response.user_id == person.id and response.submitted_at and response.ward_id == council.wards[0].id
@@ -83,9 +84,10 @@ def test_a_resident_answers_checks_and_gets_a_reference(app, client, council, ma
         by_question = {a.question_id: a for a in response.answers}
         assert by_question[ids["ranking"]].data == ["o2", "o1", "o3", "o4"]
         assert by_question[ids["budget"]].data == {"o1": 40, "o2": 30, "o3": 20, "o4": 10}
-        # Equality answers are counted apart from the response: no column links them to it.
-        assert {c.name for c in inspect(EqualityRecord).columns} == {"id", "consultation_id", "field", "value"}
-        assert count(app, EqualityRecord) == 2
+        # Equality answers are only counts: no row per person that could be tied to the response.
+        assert {c.name for c in inspect(EqualityCount).columns} == {"consultation_id", "field", "value", "count"}
+        counts = {(e.field, e.value): e.count for e in db.session.scalars(select(EqualityCount))}
+        assert counts == {("age_band", "65-74"): 1, ("sex", "female"): 1}
     again = start(client, ids["id"])
     assert again.headers["Location"].endswith(f"/consultations/{ids['id']}")
     assert "You answered on" in client.get(f"/consultations/{ids['id']}").get_data(as_text=True)
@@ -264,7 +266,10 @@ def test_personal_details_leave_only_when_asked_and_the_export_is_audited(app, c
     assert len(rows) == 1 and "respondent@example.org" not in plain and "email" not in rows[0]
     assert rows[0][f"q{ids['ranking']}_o2"] == "1" and rows[0][f"q{ids['rating']}"] == "4"
     assert count(app, AuditEntry) == 0
-    book = load_workbook(io.BytesIO(client.get(f"/consultations/{ids['id']}/export.xlsx?personal=y").data))
+    assert "respondent@example.org" not in client.get(f"/consultations/{ids['id']}/export.csv?personal=y").get_data(
+        as_text=True)  # a link cannot ask for personal details: only the form's POST can
+    assert "CC1 1AA" not in plain  # the full postcode stays out unless personal details are asked for
+    book = load_workbook(io.BytesIO(client.submit(f"/consultations/{ids['id']}/export.xlsx", {"personal": "y"}).data))
     sheet = book.active
     header = [cell.value for cell in sheet[1]]
     values = dict(zip(header, [cell.value for cell in sheet[2]]))
@@ -288,8 +293,7 @@ def test_equality_counts_below_five_show_as_fewer_than_five(app, client, council
     ids = make_consultation(app, council)
     with app.app_context():
         for value, n in (("65-74", 6), ("25-44", 2)):
-            for _ in range(n):
-                db.session.add(EqualityRecord(consultation_id=ids["id"], field="age_band", value=value))
+            db.session.add(EqualityCount(consultation_id=ids["id"], field="age_band", value=value, count=n))
         db.session.commit()
     auth.login(make_user(Role.STAFF))
     page = client.get(f"/consultations/{ids['id']}/results").get_data(as_text=True)
@@ -392,11 +396,15 @@ def test_consultation_pages_are_valid_html(app, client, council, make_user, auth
              "check": client.get(f"/consultations/{ids['id']}/check")}
     auth.logout()
     auth.login(make_user(Role.STAFF))
+    with app.app_context():
+        first_page = db.session.scalar(select(ConsultationPage.id).order_by(ConsultationPage.id))
     pages.update({"build": client.get(f"/consultations/{ids['id']}/build"),
                   "results": client.get(f"/consultations/{ids['id']}/results"),
-                  "question": client.get(f"/consultations/pages/1/questions/new"),
+                  "question": client.get(f"/consultations/pages/{first_page}/questions/new"),
                   "new": client.get("/consultations/new"), "manage": client.get("/consultations/manage"),
                   "key-in": client.get(f"/consultations/{ids['id']}/key-in")})
+    for name, response in pages.items():
+        assert response.status_code == (400 if name.endswith("errors") else 200), name
     html = {name: r.get_data(as_text=True) for name, r in pages.items()}
     for name, page in html.items():
         assert page.count("<h1") == 1, name
@@ -417,3 +425,129 @@ def test_staff_key_in_a_paper_response_with_its_channel(app, client, council, ma
     with app.app_context():
         response = db.session.scalar(select(Response))
         assert (response.channel.value, response.keyed_by_id, response.user_id) == (channel, staff.id, None)
+
+
+
+# --- Found in review --------------------------------------------------------------------------
+
+def test_one_person_gets_one_response_however_they_click(app, council, make_user):
+    ids = make_consultation(app, council)
+    person = make_user()
+    first, second = app.test_client(), app.test_client()
+    sign_in(first, person)
+    sign_in(second, person)
+    start(first, ids["id"])
+    start(second, ids["id"])  # another tab, or a double click
+    assert count(app, Response) == 1
+    answer_everything(first, ids)
+    again = second.submit(f"/consultations/{ids['id']}/check", {})
+    assert again.status_code == 303 and again.headers["Location"].endswith(f"/consultations/{ids['id']}")
+    assert count(app, Response, Response.submitted_at.isnot(None)) == 1
+    with app.app_context():
+        assert db.session.scalar(select(func.sum(EqualityCount.count)).where(EqualityCount.field == "sex")) == 1
+
+
+def test_a_draft_can_be_saved_with_required_questions_still_empty(app, client, council, make_user, auth):
+    ids = make_consultation(app, council)
+    auth.login(make_user())
+    start(client, ids["id"])
+    saved = client.submit(f"/consultations/{ids['id']}/page/1", {f"q{ids['postcode']}": "CC1 1AA", "action": "save"})
+    assert saved.status_code == 303
+    with app.app_context():
+        assert db.session.scalar(select(Answer.text)) == "CC1 1AA"
+
+
+def test_moving_a_priority_keeps_what_was_typed_elsewhere_on_the_page(app, client, council, make_user, auth):
+    ids = make_consultation(app, council)
+    auth.login(make_user())
+    start(client, ids["id"])
+    client.submit(f"/consultations/{ids['id']}/page/1", page_one(ids))
+    b = ids["budget"]
+    response = client.submit(f"/consultations/{ids['id']}/page/2", {
+        "action": f"move:{ids['ranking']}:o3:up", f"q{b}-o1": "90", f"q{ids['long_text']}": "Typed before moving"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert f'name="q{b}-o1" type="text" inputmode="numeric" value="90"' in page and "Typed before moving" in page
+    assert page.index("Roads") < page.index("Parks")
+
+
+def test_anonymous_responses_keep_only_the_day_they_were_sent(app, council):
+    ids = make_consultation(app, council, mode=ResponseMode.ANONYMOUS)
+    app.test_client_class = FormClient
+    answer_everything(app.test_client(), ids, wants_outcome=False)
+    with app.app_context():
+        response = db.session.scalar(select(Response))
+        for moment in (response.submitted_at, response.created_at, response.updated_at):
+            assert (moment.hour, moment.minute, moment.second, moment.microsecond) == (0, 0, 0, 0)
+
+
+def test_control_characters_do_not_break_the_spreadsheet(app, client, council, make_user, auth):
+    ids = make_consultation(app, council)
+    resident = app.test_client()
+    sign_in(resident, make_user())
+    start(resident, ids["id"])
+    resident.submit(f"/consultations/{ids['id']}/page/1", page_one(ids))
+    resident.submit(f"/consultations/{ids['id']}/page/2", page_two(ids, **{f"q{ids['long_text']}": "line\x0bbreak\x00"}))
+    resident.submit(f"/consultations/{ids['id']}/check", {})
+    auth.login(make_user(Role.STAFF))
+    book = load_workbook(io.BytesIO(client.get(f"/consultations/{ids['id']}/export.xlsx").data))
+    assert "linebreak" in [cell.value for cell in book.active[2]]
+
+
+def test_another_councils_consultation_is_not_found(app, client, council, make_user, auth):
+    with app.app_context():
+        other = Council(slug="elsewhere", name_en="Elsewhere", host_names="elsewhere.example")
+        db.session.add(other)
+        db.session.commit()
+        other_id = other.id
+    ids = make_consultation(app, council)
+    with app.app_context():
+        db.session.get(Consultation, ids["id"]).council_id = other_id
+        db.session.commit()
+    auth.login(make_user(Role.STAFF))
+    for url in (f"/consultations/{ids['id']}", f"/consultations/{ids['id']}/results",
+                f"/consultations/question/{ids['budget']}/total", f"/consultations/questions/{ids['long_text']}/answers"):
+        assert client.get(url).status_code == 404, url
+
+
+def test_unpublished_consultations_stay_out_of_public_pages_and_data(app, client, council, make_user, auth):
+    ids = make_consultation(app, council, opens=-20, closes=-10)
+    with app.app_context():
+        c = db.session.get(Consultation, ids["id"])
+        c.published = False
+        db.session.commit()
+    assert client.get(f"/consultations/{ids['id']}").status_code == 404
+    assert client.get(f"/consultations/question/{ids['budget']}/total").status_code == 404
+    auth.login(make_user(Role.STAFF))
+    response = client.submit(f"/consultations/{ids['id']}/outcome", {"you_said-en": "x", "we_did-en": "y"})
+    assert response.status_code == 409
+    assert "Budget 2027" not in client.get("/open-data/consultations.csv").get_data(as_text=True)
+
+
+def test_who_can_answer_cannot_change_once_people_have_answered(app, client, council, make_user, auth):
+    ids = make_consultation(app, council)
+    resident = app.test_client()
+    sign_in(resident, make_user())
+    answer_everything(resident, ids)
+    auth.login(make_user(Role.STAFF))
+    response = client.submit(f"/consultations/{ids['id']}/edit", {
+        "title-en": "Budget 2027", "summary-en": "Savings", "opens_on": "2026-01-01", "closes_on": "2030-01-01",
+        "mode": "anonymous", "published": "y"})
+    assert response.status_code == 400 and "who can answer cannot change now" in response.get_data(as_text=True)
+
+
+def test_drafts_never_sent_are_purged_after_their_retention_period(app, client, council, make_user, auth):
+    from datetime import datetime, timezone
+
+    from app.core.retention import run_retention
+
+    ids = make_consultation(app, council)
+    auth.login(make_user())
+    start(client, ids["id"])
+    client.submit(f"/consultations/{ids['id']}/about-you", {"eq-religion": "muslim"})
+    with app.app_context():
+        assert run_retention()["consultation-drafts"] == 0
+        db.session.scalar(select(Response)).updated_at = datetime.now(timezone.utc) - timedelta(days=91)
+        db.session.commit()
+        assert run_retention()["consultation-drafts"] == 1
+    assert count(app, Response) == 0

@@ -341,7 +341,8 @@ def test_retention_run_purges_old_personal_data_and_audits_it(app, make_user, co
         assert db.session.get(User, stale_id).email != "never@example.org"
         assert db.session.get(User, user.id).deleted_at is None  # only 0 days old
         purges = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "retention.purged")).all()
-        assert {p.object_id: p.details["purged"] for p in purges} == {"notifications": 1, "unconfirmed_accounts": 1}
+        purged = {p.object_id: p.details["purged"] for p in purges if p.details["purged"]}
+        assert purged == {"notifications": 1, "unconfirmed_accounts": 1}
 
 
 def test_the_pre_election_switch_hides_submit_actions_and_refuses_them(app, council):
