@@ -25,4 +25,4 @@ register_followable(Followable("consultation", load=_load, title=lambda c: Bilin
 
 def outcome_published(consultation, people) -> None:
     notify("consultations.outcome", council_id=consultation.council_id, recipients=people,
-           params={"title": BilingualText.of(consultation.title).en}, link=f"/consultations/{consultation.id}#outcome")
+           params={"title": BilingualText.of(consultation.title).as_dict()}, link=f"/consultations/{consultation.id}#outcome")

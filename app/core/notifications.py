@@ -72,13 +72,26 @@ def render_text(notification: Notification, locale: str) -> tuple[str, str]:
     kind = notification_kinds.get(notification.kind)
     if kind is None:
         return notification.kind, ""
+    params = _in_language(notification.params or {}, locale)
     with force_locale(locale):
         try:
-            subject = str(kind.subject) % (notification.params or {})
+            subject = str(kind.subject) % params
         except (KeyError, ValueError, TypeError):
             subject = str(kind.label)
-        body = render_template(kind.template, params=notification.params or {}).strip()
+        body = render_template(kind.template, params=params).strip()
     return subject, body
+
+
+def _in_language(params: dict, locale: str) -> dict:
+    """Staff-entered text passed as {"en": ..., "cy": ...} is read in the reader's language
+    (or the other one when that is empty)."""
+    from app.core.bilingual import BilingualText
+
+    def pick(value):
+        if isinstance(value, dict) and value and set(value) <= {"en", "cy"}:
+            return BilingualText.of(value).pick(locale)[0]
+        return value
+    return {key: pick(value) for key, value in params.items()}
 
 
 def notify(kind_name: str, *, council_id: int, params: dict | None = None, link: str | None = None,

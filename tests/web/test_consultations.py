@@ -551,3 +551,19 @@ def test_drafts_never_sent_are_purged_after_their_retention_period(app, client, 
         db.session.commit()
         assert run_retention()["consultation-drafts"] == 1
     assert count(app, Response) == 0
+
+
+def test_the_outcome_notice_reads_in_the_residents_language(app, council, make_user):
+    from app.core.notifications import render_text
+
+    ids = make_consultation(app, council, opens=-10, closes=-1)
+    welsh_reader = make_user(language="cy")
+    with app.app_context():
+        c = db.session.get(Consultation, ids["id"])
+        db.session.add(Response(consultation_id=c.id, user_id=welsh_reader.id, wants_outcome=True,
+                                submitted_at=datetime.now()))
+        db.session.commit()
+        services.publish_outcome(c, db.session.get(User, make_user(Role.STAFF).id), {"en": "You said"}, {"en": "We did"})
+        note = db.session.scalar(select(Notification))
+        subject, body = render_text(note, "cy")
+    assert "Cyllideb 2027" in subject and "Cyllideb 2027" in body
