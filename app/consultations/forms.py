@@ -97,7 +97,7 @@ class SubmitForm(FlaskForm):
     wants_outcome = BooleanField(_l("Tell me what the council decides"))
     email_copy = BooleanField(_l("Email me a copy of my answers"))
     copy_to = StringField(_l("Email address for the copy"), validators=[Optional(), Length(max=254)],
-                          description=_l("Only used to send the copy now. We do not keep it."))
+                          description=_l("Only used to send the copy now. It is not saved with your answers."))
 
 
 class KeyInForm(FlaskForm):

@@ -397,14 +397,19 @@ def phase(consultation_id: int, phase_id: int):
     item = db.session.get(Phase, phase_id)
     if item is None or item.consultation_id != c.id:
         abort(404)
+    return _phase_page(c, item)
+
+
+def _phase_page(c: Consultation, item: Phase, *, failed: int | None = None, typed: str = "", error=None,
+                status: int = 200):
     comments: dict[int, list[ParagraphComment]] = {}
     ids = [p.id for p in item.paragraphs]
     if ids:
         for comment in db.session.scalars(select(ParagraphComment).where(ParagraphComment.paragraph_id.in_(ids))
                                           .order_by(ParagraphComment.id)):
             comments.setdefault(comment.paragraph_id, []).append(comment)
-    return render_template("consultations/phase.html", c=c, phase=item, comments=comments,
-                           form=ParagraphCommentForm(), open_now=item.starts_on <= date.today() <= item.ends_on)
+    return render_template("consultations/phase.html", c=c, phase=item, comments=comments, failed=failed,
+                           typed=typed, error=error, open_now=item.starts_on <= date.today() <= item.ends_on), status
 
 
 @bp.post("/paragraphs/<int:paragraph_id>/comments")
@@ -425,9 +430,9 @@ def comment_paragraph(paragraph_id: int):
         flash(_("Your comment is added."), "success")
         return redirect(url_for("consultations.phase", consultation_id=c.id, phase_id=item.id)
                         + f"#paragraph-{paragraph.id}", 303)
-    flash(form.body.errors[0] if form.body.errors else _("Enter your comment"), "error")
-    return redirect(url_for("consultations.phase", consultation_id=c.id, phase_id=item.id)
-                    + f"#paragraph-{paragraph.id}", 303)
+    # Shown again with what was typed and the reason beside the field, nothing lost.
+    return _phase_page(c, item, failed=paragraph.id, typed=request.form.get("body", ""),
+                       error=form.body.errors[0] if form.body.errors else _("Enter your comment"), status=400)
 
 
 # --- Staff: building ---------------------------------------------------------------------------

@@ -367,6 +367,9 @@ def test_a_draft_document_takes_comments_paragraph_by_paragraph(app, client, cou
     section = page[page.index(f'id="paragraph-{second}"'):]
     assert "Charge only visitors" in section
     assert count(app, ParagraphComment, ParagraphComment.paragraph_id == second) == 1
+    too_long = client.submit(f"/consultations/paragraphs/{second}/comments", {"body": "x" * 2001})
+    assert too_long.status_code == 400 and "Use 2,000 characters or fewer" in too_long.get_data(as_text=True)
+    assert "x" * 2001 in too_long.get_data(as_text=True)  # what was typed is still there
 
 
 def test_lists_show_open_and_published_consultations_by_ward(app, client, council):
