@@ -17,4 +17,13 @@ CATEGORY_KEYS = {key for key, _label in CATEGORIES}
 
 
 def category_label(key: str) -> str:
-    return str(dict(CATEGORIES).get(key, key))
+    from app.core.i18n import labels
+
+    return labels("categories", CATEGORIES).get(key, key)
+
+
+def category_choices() -> list[tuple[str, str]]:
+    """(key, label) in the reader's language, for menus."""
+    from app.core.i18n import labels
+
+    return list(labels("categories", CATEGORIES).items())

@@ -6,21 +6,29 @@ from flask_wtf.file import FileField
 from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from app.core.categories import CATEGORIES
+from app.core.categories import category_choices
 from app.core.forms import TextForm, choices
 from app.ideas.models import AppealOutcome, FlagReason, IdeaStatus, Side
 
 
+STATUS_LABELS = [
+    (IdeaStatus.OPEN.value, _l("Open for support")), (IdeaStatus.UNDER_REVIEW.value, _l("Under review")),
+    (IdeaStatus.ACCEPTED.value, _l("Accepted")), (IdeaStatus.DECLINED.value, _l("Declined")),
+    (IdeaStatus.MERGED.value, _l("Joined with a similar idea")), (IdeaStatus.BUDGET.value, _l("Moved to a ward budget")),
+    (IdeaStatus.DONE.value, _l("Done")),
+]
+
+
+def status_labels() -> dict[str, str]:
+    """{status value: label in the reader's language}."""
+    from app.core.i18n import labels
+
+    return labels("idea-status", STATUS_LABELS)
+
+
 def status_choices(include_merged: bool = False):
-    labels = status_labels()
-    return [(s.value, labels[s]) for s in IdeaStatus if include_merged or s != IdeaStatus.MERGED]
-
-
-def status_labels() -> dict[IdeaStatus, object]:
-    return {IdeaStatus.OPEN: _l("Open for support"), IdeaStatus.UNDER_REVIEW: _l("Under review"),
-            IdeaStatus.ACCEPTED: _l("Accepted"), IdeaStatus.DECLINED: _l("Declined"),
-            IdeaStatus.MERGED: _l("Joined with a similar idea"), IdeaStatus.BUDGET: _l("Moved to a ward budget"),
-            IdeaStatus.DONE: _l("Done")}
+    return [(value, label) for value, label in status_labels().items()
+            if include_merged or value != IdeaStatus.MERGED.value]
 
 
 class IdeaForm(TextForm):
@@ -54,7 +62,7 @@ class IdeaForm(TextForm):
 
     def __init__(self, *args, wards=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.category.choices = choices([("", _l("Choose a topic"))] + list(CATEGORIES))
+        self.category.choices = choices([("", _l("Choose a topic"))] + category_choices())
         self.ward.choices = choices([("", _l("The whole council area"))] + [(str(w.id), w.name) for w in wards])
 
 
@@ -74,7 +82,7 @@ class ListForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.ward.choices = choices([("", _l("All wards")), ("all", _l("Whole council area only"))] +
                                     [(str(w.id), w.name) for w in wards])
-        self.category.choices = choices([("", _l("All topics"))] + list(CATEGORIES))
+        self.category.choices = choices([("", _l("All topics"))] + category_choices())
         self.status.choices = choices([("", _l("Any status"))] + status_choices())
 
 

@@ -6,7 +6,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, selectinload
 
 from app.core import uploads
 from app.core.access import public, role_required, signed_in
@@ -29,10 +29,8 @@ responders = role_required(Role.COUNCILLOR, Role.STAFF, Role.ADMIN)
 
 @bp.app_template_global()
 def status_label(value) -> str:
-    try:
-        return str(status_labels()[IdeaStatus(value)])
-    except ValueError:
-        return str(value)
+    value = getattr(value, "value", value)
+    return status_labels().get(value, str(value))
 
 
 @bp.app_template_global()
@@ -61,8 +59,8 @@ def _user_key() -> str:
 
 # --- Lists, feeds and downloads ---------------------------------------------------------------
 
-def _filter_from_args() -> tuple[ListForm, services.IdeaFilter]:
-    form = ListForm(request.args, wards=_wards())
+def _filter_from_args(wards=None) -> tuple[ListForm, services.IdeaFilter]:
+    form = ListForm(request.args, wards=_wards() if wards is None else wards)
     f = services.IdeaFilter()
     if form.validate():
         ward = form.ward.data or ""
@@ -78,11 +76,14 @@ def _filter_from_args() -> tuple[ListForm, services.IdeaFilter]:
 @bp.get("/")
 @public
 def index():
-    form, f = _filter_from_args()
-    page = paginate(services.list_query(current_council().id, f).options(selectinload(Idea.ward)), per_page=20)
+    wards = _wards()
+    form, f = _filter_from_args(wards)
+    # Only the columns a card shows; ward names from the list the filter menu already needs.
+    page = paginate(services.list_query(current_council().id, f).options(load_only(*services.CARD_COLUMNS)),
+                    per_page=20)
     supported = services.supported_ids(current_user, [i.id for i in page.items])
     return render_page("ideas/index.html", fragment="ideas/_results.html", target="idea-results", form=form,
-                       page=page, supported=supported, filters=f)
+                       page=page, supported=supported, filters=f, ward_names={w.id: w.name for w in wards})
 
 
 FEED_SIZE = 50

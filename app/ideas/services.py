@@ -77,6 +77,9 @@ def similar(council_id: int, title: str, limit: int = 5, exclude_id: int | None 
 
 
 SORTS = ("supported", "newest", "trending")
+# What a card in a list shows: lists load only these columns.
+CARD_COLUMNS = (Idea.id, Idea.title, Idea.category, Idea.ward_id, Idea.status, Idea.support_count,
+                Idea.recent_support_count, Idea.updated_at)
 
 
 @dataclass
