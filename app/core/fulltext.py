@@ -59,16 +59,22 @@ def _fts_query(terms: list[str], any_word: bool, prefix_last: bool) -> str:
     return (" OR " if any_word else " ").join(parts)
 
 
-def match_condition(table: str, query: str, *, any_word: bool = False,
-                    prefix_last: bool = False) -> ColumnElement[bool] | None:
-    """A WHERE condition on `table` (rows matching `query`), or None when it has no words."""
+def match_condition(table: str, query: str, *, any_word: bool = False, prefix_last: bool = False,
+                    filter_only: bool = False) -> ColumnElement[bool] | None:
+    """A WHERE condition on `table` (rows matching `query`), or None when it has no words.
+
+    `filter_only`: on SQLite, the match only filters rows found another way (an index in the
+    list's order), instead of fetching every match and sorting them; worth it for common words."""
     terms = words(query)
     if not terms:
         return None
     q = _fts_query(terms, any_word, prefix_last)
     if _is_postgres():
         return text(f"{table}.search_vector @@ to_tsquery('simple', :fts_q)").bindparams(fts_q=q)
-    return text(f"{table}.id IN (SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH :fts_q)").bindparams(fts_q=q)
+    # A unary + keeps SQLite from driving the query from the match list (see filter_only).
+    plus = "+" if filter_only else ""
+    return text(f"{plus}{table}.id IN (SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH :fts_q)").bindparams(
+        fts_q=q)
 
 
 def ranked_ids(table: str, query: str, *, condition: str = "1 = 1", limit: int = 5, any_word: bool = True,
@@ -134,3 +140,17 @@ def outside_models(_obj, name, type_, reflected, compare_to) -> bool:
     if type_ == "index" and (name or "").endswith("_search_vector"):
         return False
     return True
+
+
+def matches_at_least(table: str, query: str, threshold: int) -> bool:
+    """Whether `query` matches at least `threshold` rows, counting no further than that."""
+    terms = words(query)
+    if not terms:
+        return False
+    if _is_postgres():
+        where = f"{table}.search_vector @@ to_tsquery('simple', :fts_q)"
+        sql = f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {where} LIMIT :fts_cap) AS found"
+    else:
+        sql = f"SELECT count(*) FROM (SELECT 1 FROM {table}_fts WHERE {table}_fts MATCH :fts_q LIMIT :fts_cap)"
+    found = db.session.scalar(text(sql), {"fts_q": _fts_query(terms, False, False), "fts_cap": threshold})
+    return (found or 0) >= threshold

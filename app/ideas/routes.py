@@ -80,7 +80,7 @@ def index():
     form, f = _filter_from_args(wards)
     # Only the columns a card shows; ward names from the list the filter menu already needs.
     page = paginate(services.list_query(current_council().id, f).options(load_only(*services.CARD_COLUMNS)),
-                    per_page=20)
+                    per_page=20, count_limit=services.LIST_COUNT_LIMIT)
     supported = services.supported_ids(current_user, [i.id for i in page.items])
     return render_page("ideas/index.html", fragment="ideas/_results.html", target="idea-results", form=form,
                        page=page, supported=supported, filters=f, ward_names={w.id: w.name for w in wards})

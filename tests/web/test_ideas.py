@@ -795,3 +795,17 @@ def test_a_photo_needs_words_saying_what_it_shows(app, client, make_user, auth):
                              content_type="multipart/form-data")
     assert response.status_code == 400
     assert "Say what the photo shows" in response.get_data(as_text=True)
+
+
+def test_a_common_word_and_a_long_list_keep_their_order_and_say_more_than(app, make_user, monkeypatch):
+    monkeypatch.setattr(services, "COMMON_WORD_MATCHES", 2)  # as if "park" matched thousands
+    monkeypatch.setattr(services, "LIST_COUNT_LIMIT", 2)
+    ids = [new_idea(app, make_user(), title=f"Park idea number {n}", body="A park for everyone in town.")
+           for n in range(3)]
+    new_idea(app, make_user(), title="Something else entirely", body="Bins and buses for the town.")
+    with app.app_context():
+        for _ in range(2):
+            services.support(db.session.get(Idea, ids[1]), db.session.get(User, make_user().id))
+    page = app.test_client().get("/ideas/?q=park").get_data(as_text=True)
+    assert _titles(page)[0] == "Park idea number 1" and "Something else" not in page
+    assert "More than 2 ideas" in page
