@@ -59,18 +59,22 @@ def _user_key() -> str:
 
 # --- Lists, feeds and downloads ---------------------------------------------------------------
 
+STATUS_VALUES = {s.value for s in IdeaStatus}
+
+
 def _filter_from_args(wards=None) -> tuple[ListForm, services.IdeaFilter]:
-    form = ListForm(request.args, wards=_wards() if wards is None else wards)
-    f = services.IdeaFilter()
-    if form.validate():
-        ward = form.ward.data or ""
-        status = form.status.data or ""
-        f = services.IdeaFilter(
-            sort=form.sort.data if form.sort.data in services.SORTS else "supported",
-            ward_id=int(ward) if ward.isdigit() else None, whole_council=ward == "all",
-            category=form.category.data if form.category.data in CATEGORY_KEYS else None,
-            status=IdeaStatus(status) if status in {s.value for s in IdeaStatus} else None, q=form.q.data or "")
-    return form, f
+    """The list's filters from the query string. Each menu value is checked on its own and an
+    unknown one is ignored (only a hand-edited address has one), so the form is not validated:
+    that cost a list page more than its query (bench/ideas.py)."""
+    wards = _wards() if wards is None else wards
+    args = request.args
+    ward, status, sort = args.get("ward", ""), args.get("status", ""), args.get("sort", "")
+    ward_id = int(ward) if ward.isdigit() and int(ward) in {w.id for w in wards} else None
+    f = services.IdeaFilter(
+        sort=sort if sort in services.SORTS else "supported", ward_id=ward_id, whole_council=ward == "all",
+        category=args.get("category") if args.get("category") in CATEGORY_KEYS else None,
+        status=IdeaStatus(status) if status in STATUS_VALUES else None, q=(args.get("q") or "")[:100])
+    return ListForm(args, wards=wards), f
 
 
 @bp.get("/")

@@ -78,7 +78,7 @@ def similar(council_id: int, title: str, limit: int = 5, exclude_id: int | None 
 
 SORTS = ("supported", "newest", "trending")
 COMMON_WORD_MATCHES = 2000
-LIST_COUNT_LIMIT = 10000  # lists say "more than 10,000" rather than count every idea
+LIST_COUNT_LIMIT = 1000  # lists say "more than 1,000" (50 pages) rather than count every idea
 # What a card in a list shows: lists load only these columns.
 CARD_COLUMNS = (Idea.id, Idea.title, Idea.category, Idea.ward_id, Idea.status, Idea.support_count,
                 Idea.recent_support_count, Idea.updated_at)
