@@ -41,6 +41,15 @@ def flag_reason_label(value) -> str:
 
 
 @bp.app_template_global()
+def idea_label_maps() -> tuple[dict[str, str], dict[str, str]]:
+    """({topic: label}, {status: label}) in the reader's language, for a list of cards."""
+    from app.core.categories import CATEGORIES
+    from app.core.i18n import labels
+
+    return labels("categories", CATEGORIES), status_labels()
+
+
+@bp.app_template_global()
 def idea_category_label(key: str) -> str:
     return category_label(key)
 
