@@ -11,13 +11,19 @@ seed 2026; executemany on SQLite, COPY on PostgreSQL), recount the 14/30/60-day 
 ANALYZE (VACUUM ANALYZE on PostgreSQL) and record, for each page, the SQL it runs (count, time of
 each statement, query plan). Then start gunicorn with 2 sync workers and for each page run wrk
 (2 threads, 16 connections, 15 s after a 3 s warm-up) and 200 sequential requests reading the
-Server-Timing header. `/ping` is measured first and again last.
+Server-Timing header. `/ping` is measured first and again last. Each measurement also records the
+share of the machine's CPU that went to other processes meanwhile (other people's tests disturb
+it), and the report records the commit measured and whether the code changed during the run.
 
 Targets (acceptance check): median server time under 50 ms for the most-supported list, the
 top-ideas page and search, on both databases; `/ideas/` under wrk at 25 % or more of `/ping`'s
 requests per second in the same run. Results go to bench/results/ideas-<date>.json.
 
     .venv/bin/python bench/ideas.py [--seconds 15] [--requests 200] [--only sqlite|postgresql] [--keep]
+                                    [--sqlite-dir DIR] [--prepare-only] [--ideas N --supports N --users N]
+
+--keep keeps the PostgreSQL database, --sqlite-dir keeps the SQLite one, --prepare-only stops
+before gunicorn (data, checks and query plans only): for looking into a plan afterwards.
 """
 from __future__ import annotations
 
@@ -28,6 +34,7 @@ import json
 import os
 import random
 import re
+import resource
 import shutil
 import socket
 import statistics
@@ -97,6 +104,7 @@ LAST = ["Jones", "Williams", "Davies", "Evans", "Thomas", "Roberts", "Hughes", "
 CATEGORIES = ["parks", "transport", "housing", "safety", "culture", "environment", "young-people", "care",
               "business", "digital"]
 DECISIONS = ["accepted", "declined", "under_review", "budget", "done"]
+MILESTONES = (10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)  # as app.ideas.services
 
 
 def vocabulary(rng: random.Random) -> tuple[list[str], list[float]]:
@@ -158,15 +166,15 @@ class Writer:
         self.conn.commit()
 
 
-def support_counts(rng: random.Random, n: int, total: int, zero: set[int]) -> list[int]:
+def support_counts(rng: random.Random, n: int, total: int, zero: set[int], cap: int) -> list[int]:
     """Supports per idea: Lomax (Pareto II, alpha 1.3) so a few ideas have thousands and a third none."""
     raw = [0.0 if i in zero else rng.paretovariate(1.3) - 1 for i in range(n)]
     scale = total / sum(raw)
-    counts = [min(SUPPORT_CAP, int(r * scale)) for r in raw]
+    counts = [min(cap, int(r * scale)) for r in raw]
     short = total - sum(counts)
     while short > 0:  # hand out what rounding and the cap left, in proportion to the draw
         for i in rng.choices(range(n), weights=raw, k=short):
-            if counts[i] < SUPPORT_CAP and short > 0:
+            if counts[i] < cap and short > 0:
                 counts[i] += 1
                 short -= 1
     return counts
@@ -174,7 +182,7 @@ def support_counts(rng: random.Random, n: int, total: int, zero: set[int]) -> li
 
 def seed(n_ideas: int, n_supports: int, n_users: int) -> dict:
     """Residents, ideas and supports on top of the demo council. Runs in an app context."""
-    from sqlalchemy import text
+    from sqlalchemy import inspect, text
 
     from app.core.richtext import render_markdown
     from app.extensions import db
@@ -194,6 +202,8 @@ def seed(n_ideas: int, n_supports: int, n_users: int) -> dict:
     existing_ideas, max_idea = s.execute(text("SELECT count(*), coalesce(max(id), 0) FROM ideas")).one()
     existing_supports, max_support = s.execute(text("SELECT count(*), coalesce(max(id), 0) FROM idea_supports")).one()
     s.commit()
+    # Milestones already announced (0005 and later): the highest one each idea has passed.
+    has_milestone = "last_milestone" in {c["name"] for c in inspect(db.engine).get_columns("ideas")}
 
     raw = db.engine.raw_connection()
     writer = Writer(raw, dialect)
@@ -223,7 +233,8 @@ def seed(n_ideas: int, n_supports: int, n_users: int) -> dict:
         created = sorted(now - timedelta(seconds=rng.uniform(600, 365 * 86400)) for _ in range(n_new))
         merged = set(rng.sample(range(n_new), n_new // 200))  # 0.5 %: joined into another idea, no supports
         hidden = set(rng.sample([i for i in range(n_new) if i not in merged], n_new // 300))  # 0.3 %, moderated
-        counts = support_counts(rng, n_new, n_supports - existing_supports, merged)
+        counts = support_counts(rng, n_new, n_supports - existing_supports, merged,
+                                min(SUPPORT_CAP, len(all_people)))
         words, weights = vocabulary(rng)
         expected = {w: 0 for w in SEARCH_WORDS.values()}
         idea_rows, idea_meta = [], []
@@ -261,12 +272,14 @@ def seed(n_ideas: int, n_supports: int, n_users: int) -> dict:
             idea_rows.append((idea_id, council_id, author, title[:150], body, render_markdown(body),
                               rng.choice(CATEGORIES), ward, f"{place} playing fields" if rng.random() < 0.1 else None,
                               status, merged_into, listed, k, threshold, due, responded, when, responded or when,
-                              hidden_at, hidden_reason, hidden_by))
+                              hidden_at, hidden_reason, hidden_by)
+                             + ((max((m for m in MILESTONES if m <= k), default=0),) if has_milestone else ()))
             idea_meta.append((idea_id, ward, when, k))
         writer.rows("ideas", ["id", "council_id", "author_id", "title", "body", "body_html", "category", "ward_id",
                               "place_name", "status", "merged_into_id", "listed", "support_count",
                               "threshold_reached_at", "response_due", "responded_at", "created_at", "updated_at",
-                              "hidden_at", "hidden_reason", "hidden_by_id"], idea_rows)
+                              "hidden_at", "hidden_reason", "hidden_by_id"]
+                    + (["last_milestone"] if has_milestone else []), idea_rows)
         writer.commit()
         del idea_rows
         print(f"  {n_new:,} ideas in {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
@@ -390,9 +403,10 @@ def capture_statements(app, path: str) -> tuple[list[tuple[str, object]], dict]:
         response = client.get(path)
     finally:
         event.remove(engine, "before_cursor_execute", listener)
-    found = re.search(rb"([\d,]+) ideas?\b", response.data)
+    found = re.search(rb"(?i)(more than |mwy na )?([\d,]+) ideas?\b", response.data) if path != "/ideas/top" else None
     return seen, {"status": response.status_code, "bytes": len(response.data),
-                  "ideas_found": int(found.group(1).replace(b",", b"")) if found and path != "/ideas/top" else None}
+                  "ideas_found": int(found.group(2).replace(b",", b"")) if found else None,
+                  "ideas_found_text": found.group(0).decode() if found else None}
 
 
 def plan(app, statement: str, parameters, analyze_it: bool) -> list[str]:
@@ -525,6 +539,74 @@ def drop_postgres(base: str) -> None:
     engine.dispose()
 
 
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def _busy_ticks() -> int:
+    """CPU time of the whole machine since boot, in ticks, idle and iowait left out."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return sum(fields) - fields[3] - fields[4]
+
+
+def _process_ticks(pids) -> int:
+    total = 0
+    for pid in pids:
+        try:
+            parts = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(parts[11]) + int(parts[12])  # utime + stime
+        except (OSError, IndexError):
+            pass
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            pass
+    return out
+
+
+class OtherLoad:
+    """How much of the machine's CPU went to processes that are not this benchmark's (gunicorn,
+    its PostgreSQL backends, wrk) while a measurement ran: other people's tests disturb ours."""
+
+    def __init__(self, server_pid: int, pg_url: str | None):
+        self.server_pid, self.pg_url = server_pid, pg_url
+
+    def _ours(self) -> list[int]:
+        pids = [os.getpid(), self.server_pid] + _children(self.server_pid)  # this process: the sequential client
+        if self.pg_url:
+            from sqlalchemy import create_engine, text
+
+            engine = create_engine(self.pg_url.replace("postgresql://", "postgresql+psycopg://", 1))
+            with engine.connect() as conn:
+                pids += [p for (p,) in conn.execute(text(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid != pg_backend_pid()"))]
+            engine.dispose()
+        return pids
+
+    def __enter__(self):
+        self.pids = self._ours()
+        self.started = time.perf_counter()
+        self.busy, self.mine = _busy_ticks(), _process_ticks(self.pids)
+        self.children = resource.getrusage(resource.RUSAGE_CHILDREN)  # wrk, once it has exited
+        return self
+
+    def __exit__(self, *exc):
+        elapsed = time.perf_counter() - self.started
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        wrk_ticks = ((children.ru_utime + children.ru_stime) - (self.children.ru_utime + self.children.ru_stime)) * CLK_TCK
+        ours = _process_ticks(self.pids) - self.mine + wrk_ticks
+        other = max(0.0, _busy_ticks() - self.busy - ours)
+        capacity = elapsed * CLK_TCK * (os.cpu_count() or 1)
+        self.result = {"other_cpu_share": round(other / capacity, 3), "our_cpu_share": round(ours / capacity, 3)}
+        return False
+
+
 def wrk(port: int, path: str, seconds: int) -> dict:
     command = ["wrk", "-t2", "-c16", f"-d{seconds}s", "--timeout", "10s", f"http://127.0.0.1:{port}{path}"]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
@@ -598,11 +680,17 @@ def run_database(label: str, database_url: str, args) -> dict:
         pages = {}
         for key, path, what, target in PAGES + [("ping_again", "/ping", "trivial route, measured again last", False)]:
             wrk(port, path, 3)  # warm-up: both workers, connections, templates, caches
-            load = wrk(port, path, args.seconds)
-            times = server_times(port, path, args.requests)
+            load_before = os.getloadavg()[0]
+            with OtherLoad(server.pid, None if label == "sqlite" else database_url) as cpu:
+                load = wrk(port, path, args.seconds)
+            load.update(cpu.result, load_average_1min_before=round(load_before, 2))
+            with OtherLoad(server.pid, None if label == "sqlite" else database_url) as cpu:
+                times = server_times(port, path, args.requests)
+            times["other_cpu_share_sequential"] = cpu.result["other_cpu_share"]
             pages[key] = {"path": path, "what": what, "target_applies": target, **load, **times}
             print(f"{label}: {path:24} {load['requests_per_second']:8.1f} req/s  server median "
-                  f"{times['server_ms_median']:7.2f} ms  p95 {times['server_ms_p95']:7.2f} ms", flush=True)
+                  f"{times['server_ms_median']:7.2f} ms  p95 {times['server_ms_p95']:7.2f} ms  (CPU: ours "
+                  f"{load['our_cpu_share']:.0%}, others {load['other_cpu_share']:.0%})", flush=True)
         for values in pages.values():
             values["ratio_to_ping"] = round(values["requests_per_second"] / pages["ping"]["requests_per_second"], 3)
             values["ratio_to_ping_again"] = round(values["requests_per_second"]
@@ -617,6 +705,15 @@ def run_database(label: str, database_url: str, args) -> dict:
         "list_ratio_at_least_25_percent": pages["list"]["ratio_to_ping"] >= RATIO_TARGET,
     }
     return report
+
+
+def code_version() -> dict:
+    """The commit, and whether the app, its templates or migrations differ from it (another person
+    may be editing them while this runs)."""
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    return {"commit": git("rev-parse", "--short", "HEAD"),
+            "changed_since_commit": git("status", "--porcelain", "--", "app", "migrations", "wsgi.py").splitlines()}
 
 
 def main() -> None:
@@ -640,7 +737,7 @@ def main() -> None:
     report = {"date": date.today().isoformat(), "cores": os.cpu_count(), "load_average_before": os.getloadavg(),
               "seed": SEED, "targets": {"server_ms_median": SERVER_TARGET_MS, "list_ratio_to_ping": RATIO_TARGET},
               "wrk": f"-t2 -c16 -d{args.seconds}s after -d3s warm-up", "sequential_requests": args.requests,
-              "databases": {}}
+              "code_before": code_version(), "databases": {}}
     if args.only != "postgresql" and args.sqlite_dir:
         path = Path(args.sqlite_dir).resolve() / "bench-ideas.db"
         for old in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
@@ -657,6 +754,9 @@ def main() -> None:
             if not args.keep:
                 drop_postgres(pg)
     report["load_average_after"] = os.getloadavg()
+    report["code_after"] = code_version()
+    if report["code_after"] != report["code_before"]:
+        print(f"warning: the code changed during the run: {report['code_before']} -> {report['code_after']}")
     if args.prepare_only:
         print(json.dumps({db_: {k: v for k, v in r.items() if k != "diagnostics"} for db_, r in
                           report["databases"].items()}, indent=1, default=str))

@@ -469,7 +469,8 @@ def _ward_names() -> dict[int, str]:
 @public
 def top():
     council_id = current_council().id
-    return render_template("ideas/top.html", top=services.top_ideas(council_id, _ward_names()),
+    ward_names = _ward_names()
+    return render_template("ideas/top.html", top=services.top_ideas(council_id, ward_names), ward_names=ward_names,
                            can_respond=services.can_respond(current_user))
 
 

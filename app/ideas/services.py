@@ -232,11 +232,16 @@ def supporters(idea_id: int) -> list[User]:
                                    .where(IdeaSupport.idea_id == idea_id, User.deleted_at.is_(None))))
 
 
+WINDOW_BATCH = 500
+
+
 def refresh_support_windows(now: datetime | None = None) -> str:
     """Recount the 14- and 30-day support windows from the rows (hourly).
 
-    Between refreshes a new support bumps the windows at once; an old one ages out here. A
-    support that lands during the refresh may be missed until the next hour, never double-counted."""
+    Between refreshes a new support bumps the windows at once; an old one ages out here. The
+    counts are read first, then written 500 ideas per transaction: one transaction over 100,000
+    ideas held SQLite's write lock for 15 s, long enough for supports to fail (bench/ideas.py).
+    A support that lands during the refresh may be missed until the next hour, never counted twice."""
     now = now or utcnow()
     windows = {
         "recent_support_count": (now - timedelta(days=RECENT_DAYS), now + timedelta(days=1)),
@@ -249,12 +254,16 @@ def refresh_support_windows(now: datetime | None = None) -> str:
                                              .where(IdeaSupport.created_at >= start, IdeaSupport.created_at < end)
                                              .group_by(IdeaSupport.idea_id)):
             counts.setdefault(idea_id, {})[column] = n
-    db.session.execute(update(Idea).where((Idea.recent_support_count != 0) | (Idea.month_support_count != 0) |
-                                          (Idea.previous_month_support_count != 0))
-                       .values(recent_support_count=0, month_support_count=0, previous_month_support_count=0))
-    for idea_id, values in counts.items():
-        db.session.execute(update(Idea).where(Idea.id == idea_id).values(**values))
-    db.session.commit()
+    stale = set(db.session.scalars(select(Idea.id).where((Idea.recent_support_count != 0) |
+                                                         (Idea.month_support_count != 0) |
+                                                         (Idea.previous_month_support_count != 0))))
+    db.session.commit()  # end the read before writing
+    zero = {column: 0 for column in windows}
+    changes = [(idea_id, {**zero, **counts.get(idea_id, {})}) for idea_id in sorted(stale | set(counts))]
+    for start in range(0, len(changes), WINDOW_BATCH):
+        for idea_id, values in changes[start:start + WINDOW_BATCH]:
+            db.session.execute(update(Idea).where(Idea.id == idea_id).values(**values))
+        db.session.commit()
     return f"{len(counts)} ideas with recent support"
 
 

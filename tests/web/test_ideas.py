@@ -809,3 +809,18 @@ def test_a_common_word_and_a_long_list_keep_their_order_and_say_more_than(app, m
     page = app.test_client().get("/ideas/?q=park").get_data(as_text=True)
     assert _titles(page)[0] == "Park idea number 1" and "Something else" not in page
     assert "More than 2 ideas" in page
+
+
+def test_the_window_recount_writes_in_small_transactions_and_zeroes_old_ones(app, make_user, monkeypatch):
+    monkeypatch.setattr(services, "WINDOW_BATCH", 1)
+    fresh, old = new_idea(app, make_user()), new_idea(app, make_user(), title="An older idea about bins")
+    with app.app_context():
+        for idea_id in (fresh, old):
+            services.support(db.session.get(Idea, idea_id), db.session.get(User, make_user().id))
+        support = db.session.scalar(select(IdeaSupport).where(IdeaSupport.idea_id == old))
+        support.created_at = datetime.now(timezone.utc) - timedelta(days=45)
+        db.session.commit()
+        services.refresh_support_windows()
+        got = {i.id: (i.recent_support_count, i.month_support_count, i.previous_month_support_count)
+               for i in db.session.scalars(select(Idea))}
+    assert got == {fresh: (1, 1, 0), old: (0, 0, 1)}
