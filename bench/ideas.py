@@ -495,20 +495,8 @@ def child(n_ideas: int, n_supports: int, n_users: int) -> None:
 
 # --- Measuring (parent process) --------------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def postgres_url() -> str | None:
-    if os.environ.get("BENCH_POSTGRES_URL"):
-        return os.environ["BENCH_POSTGRES_URL"]
-    try:
-        socket.create_connection(("127.0.0.1", 5432), 1).close()
-    except OSError:
-        return None
-    return "postgresql://postgres@127.0.0.1:5432/test"
+# The same helpers as the page benchmark (run as a script, bench/ is on sys.path).
+from pages import free_port, postgres_url  # noqa: E402
 
 
 def _admin_engine(base: str):

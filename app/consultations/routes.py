@@ -349,8 +349,9 @@ def _answer_lines(c: Consultation, draft: Response) -> dict[int, list[str]]:
         return pick_for_reader(option)["text"]
 
     lines: dict[int, list[str]] = {}
+    answers = services.answer_map(draft)
     for q in services.questions_of(c):
-        answer = services.answer_map(draft).get(q.id)
+        answer = answers.get(q.id)
         if answer is None:
             continue
         options = {o["key"]: o for o in q.options}

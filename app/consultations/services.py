@@ -54,10 +54,6 @@ def parse_options(text: str) -> list[dict]:
     return options
 
 
-def options_text(options: list[dict]) -> str:
-    return "\n".join(f"{o['en']} | {o['cy']}" if o.get("cy") else o["en"] for o in options or [])
-
-
 def add_page(consultation: Consultation, title: dict, show_if_question_id: int | None,
              show_if_option: str | None) -> ConsultationPage:
     page = ConsultationPage(consultation_id=consultation.id, position=len(consultation.pages) + 1, title=title,
@@ -447,15 +443,6 @@ def record_personal_export(consultation: Consultation, actor: User) -> None:
 
 
 # --- Outcome ----------------------------------------------------------------------------------
-
-@dataclass
-class OutcomeQuestion:
-    question_id: int
-    text: dict
-    kind: str
-    answered: int
-    rows: list  # [(label dict, value)]
-
 
 def snapshot(consultation: Consultation) -> list[dict]:
     """The results as they stood at publication: the outcome page shows these, not live counts."""

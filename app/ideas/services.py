@@ -573,11 +573,6 @@ def respond(responder: User, idea: Idea, decision: IdeaStatus, reason: str, next
     return response
 
 
-def latest_response(idea_id: int) -> IdeaResponse | None:
-    return db.session.scalars(select(IdeaResponse).where(IdeaResponse.idea_id == idea_id)
-                              .order_by(IdeaResponse.id.desc()).limit(1)).first()
-
-
 def responses_of(idea_id: int) -> list[IdeaResponse]:
     return list(db.session.scalars(select(IdeaResponse).where(IdeaResponse.idea_id == idea_id)
                                    .order_by(IdeaResponse.id.desc())))
