@@ -12,10 +12,14 @@ from app.extensions import db
 T = TypeVar("T")
 
 
+# Built once: every request runs it, and building a statement costs more than SQLite running it.
+_ALL_COUNCILS = select(Council).order_by(Council.id)
+
+
 def resolve_council(host: str) -> Council | None:
     """The council whose host names include `host`; otherwise the default council."""
     host = host.split(":", 1)[0].lower()
-    councils = db.session.scalars(select(Council).order_by(Council.id)).all()
+    councils = db.session.scalars(_ALL_COUNCILS).all()
     for council in councils:
         if host in council.hosts():
             return council

@@ -74,7 +74,12 @@ def paginate(query: Select, *, per_page: int = 20, page: int | None = None, coun
         total = count_limit
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, page), pages)
-    items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
+    page_query = query.limit(per_page).offset((page - 1) * per_page)
+    # A query of one entity gives its objects; a query of several columns gives rows.
+    if len(query.column_descriptions) == 1:
+        items = db.session.scalars(page_query).all()
+    else:
+        items = db.session.execute(page_query).all()
     return Page(items=items, page=page, per_page=per_page, total=total, total_capped=capped)
 
 

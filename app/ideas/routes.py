@@ -6,7 +6,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import load_only, selectinload
+from sqlalchemy.orm import selectinload
 
 from app.core import uploads
 from app.core.access import public, role_required, signed_in
@@ -54,8 +54,10 @@ def idea_category_label(key: str) -> str:
     return category_label(key)
 
 
-def _wards() -> list[Ward]:
-    return db.session.scalars(scoped(Ward).order_by(Ward.name)).all()
+def _wards():
+    """(id, name) of the council's wards, for menus and cards: rows, not objects."""
+    return db.session.execute(select(Ward.id, Ward.name).where(Ward.council_id == current_council().id)
+                              .order_by(Ward.name)).all()
 
 
 def _idea_or_404(idea_id: int) -> Idea:
@@ -92,7 +94,7 @@ def index():
     wards = _wards()
     form, f = _filter_from_args(wards)
     # Only the columns a card shows; ward names from the list the filter menu already needs.
-    page = paginate(services.list_query(current_council().id, f).options(load_only(*services.CARD_COLUMNS)),
+    page = paginate(services.list_query(current_council().id, f, columns=services.CARD_COLUMNS),
                     per_page=20, count_limit=services.LIST_COUNT_LIMIT)
     supported = services.supported_ids(current_user, [i.id for i in page.items])
     return render_page("ideas/index.html", fragment="ideas/_results.html", target="idea-results", form=form,

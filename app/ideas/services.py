@@ -79,7 +79,8 @@ def similar(council_id: int, title: str, limit: int = 5, exclude_id: int | None 
 SORTS = ("supported", "newest", "trending")
 COMMON_WORD_MATCHES = 2000
 LIST_COUNT_LIMIT = 1000  # lists say "more than 1,000" (50 pages) rather than count every idea
-# What a card in a list shows: lists load only these columns.
+# What a card in a list shows: lists read only these columns, as plain rows (building 20 ORM
+# objects cost a list page twice its query; bench/ideas.py).
 CARD_COLUMNS = (Idea.id, Idea.title, Idea.category, Idea.ward_id, Idea.status, Idea.support_count,
                 Idea.recent_support_count, Idea.updated_at)
 
@@ -94,8 +95,9 @@ class IdeaFilter:
     q: str = ""
 
 
-def list_query(council_id: int, f: IdeaFilter) -> Select:
-    query = select(Idea).where(Idea.council_id == council_id, Idea.listed.is_(True))
+def list_query(council_id: int, f: IdeaFilter, columns=None) -> Select:
+    """The ideas a list shows, in its order: `Idea` objects, or rows of `columns`."""
+    query = (select(*columns) if columns else select(Idea)).where(Idea.council_id == council_id, Idea.listed.is_(True))
     if f.ward_id:
         query = query.where(Idea.ward_id == f.ward_id)
     elif f.whole_council:
