@@ -61,6 +61,11 @@ def create_app(config: type[Config] | None = None) -> Flask:
     from app.consultations import bp as consultations_bp
 
     app.register_blueprint(consultations_bp)
+
+    from app.opendata import api_bp as opendata_api_bp, bp as opendata_bp
+
+    app.register_blueprint(opendata_bp)
+    app.register_blueprint(opendata_api_bp)
     install_errors(app)
 
     from app.core.access import public

@@ -84,6 +84,8 @@ class Config:
     SUPPORT_LIMIT = os.environ.get("SUPPORT_LIMIT", "60 per minute")
     # Starting and sending consultation answers, per address.
     CONSULTATION_LIMIT = os.environ.get("CONSULTATION_LIMIT", "30 per hour")
+    # The open data API (/api/v1/), per address.
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "100 per minute")
 
 
 DEFAULT_SECRETS = {"SECRET_KEY": "dev-only-not-secret", "AUDIT_HMAC_KEY": "dev-only-audit-key"}

@@ -16,10 +16,11 @@ from app.core.registry import (Section, account_erasers, dashboard_sections, dem
 from app.extensions import db
 
 
-def _consultation_rows(council_id: int):
-    query = (select(Consultation).where(Consultation.council_id == council_id, Consultation.published.is_(True))
-             .order_by(Consultation.id))
-    for c in db.session.scalars(query):
+def _consultation_rows(council_id: int, after: tuple | None = None):
+    query = select(Consultation).where(Consultation.council_id == council_id, Consultation.published.is_(True))
+    if after:
+        query = query.where(Consultation.id > after[0])
+    for c in db.session.scalars(query.order_by(Consultation.id)):
         yield {"id": c.id, "title": BilingualText.of(c.title).en, "title_cy": BilingualText.of(c.title).cy,
                "opens_on": c.opens_on, "closes_on": c.closes_on, "wards": "; ".join(w.code for w in c.wards),
                "responses": services.submitted_count(c.id), "outcome_published": c.outcome_published_at is not None}
@@ -30,9 +31,10 @@ def _result_rows(council_id: int):
     query = (select(Consultation).where(Consultation.council_id == council_id, Consultation.published.is_(True),
                                         Consultation.outcome_published_at.isnot(None)).order_by(Consultation.id))
     for c in db.session.scalars(query):
-        for summary in c.outcome_results or []:
-            for label, value in summary["rows"]:
-                yield {"consultation_id": c.id, "question": BilingualText.of(summary["text"]).en,
+        for question_number, summary in enumerate(c.outcome_results or [], start=1):
+            for option_number, (label, value) in enumerate(summary["rows"], start=1):
+                yield {"consultation_id": c.id, "question_number": question_number, "option_number": option_number,
+                       "question": BilingualText.of(summary["text"]).en,
                        "kind": summary["kind"], "option": BilingualText.of(label).en, "value": value,
                        "answered": summary["answered"]}
 
@@ -50,7 +52,8 @@ register_dataset(Dataset(
         DatasetField("wards", "string", _l("Ward codes it was for, separated by semicolons; empty for all")),
         DatasetField("responses", "integer", _l("Responses submitted")),
         DatasetField("outcome_published", "boolean", _l("Whether “we asked, you said, we did” is published")),
-    ], rows=_consultation_rows, update_frequency=_l("as it happens")))
+    ], rows=_consultation_rows, rows_after=_consultation_rows, update_frequency=_l("as it happens"),
+    ward_field="wards", date_field="opens_on"))
 
 register_dataset(Dataset(
     name="consultation-results", title=_l("Consultation results"),
@@ -59,12 +62,15 @@ register_dataset(Dataset(
                    "amount for budgets. Free-text answers and personal details are never included."),
     fields=[
         DatasetField("consultation_id", "integer", _l("Consultation number")),
+        DatasetField("question_number", "integer", _l("The question's place in the results")),
+        DatasetField("option_number", "integer", _l("The option's place in the question's results")),
         DatasetField("question", "string", _l("The question")),
         DatasetField("kind", "string", _l("single, multiple, rating, ranking, budget or postcode")),
         DatasetField("option", "string", _l("The option, rating or ward")),
         DatasetField("value", "number", _l("Count, average place or average amount")),
         DatasetField("answered", "integer", _l("People who answered the question")),
-    ], rows=_result_rows, update_frequency=_l("when an outcome is published")))
+    ], rows=_result_rows, update_frequency=_l("when an outcome is published"),
+    key=("consultation_id", "question_number", "option_number"), frequency_uri="http://purl.org/cld/freq/irregular"))
 
 
 def _open_for(council_id: int, ward_id: int | None, limit: int = 5):

@@ -9,11 +9,13 @@ from app.core.datasets import Dataset, DatasetField, register_dataset
 from app.extensions import db
 
 
-def _contract_rows(council_id: int):
+def _contract_rows(council_id: int, after: tuple | None = None):
     from app.contracts.routes import contract_row
 
-    for c in db.session.scalars(select(Contract).where(Contract.council_id == council_id).order_by(Contract.id)
-                                .execution_options(yield_per=500)):
+    query = select(Contract).where(Contract.council_id == council_id)
+    if after:
+        query = query.where(Contract.ocid > after[0])
+    for c in db.session.scalars(query.order_by(Contract.ocid).execution_options(yield_per=500)):
         yield contract_row(c)
 
 
@@ -22,7 +24,7 @@ def _kpi_rows(council_id: int):
              .join(Contract, Contract.id == Kpi.contract_id).where(Contract.council_id == council_id)
              .order_by(Contract.id, Kpi.id, KpiReport.period_end))
     for report, kpi, contract in db.session.execute(query):
-        yield {"ocid": contract.ocid, "measure": kpi.name.get("en", ""), "target": kpi.target, "unit": kpi.unit,
+        yield {"id": report.id, "ocid": contract.ocid, "measure": kpi.name.get("en", ""), "target": kpi.target, "unit": kpi.unit,
                "period_end": report.period_end, "value": report.value, "late": report.late,
                "comment": report.comment}
 
@@ -57,12 +59,14 @@ register_dataset(Dataset(
         DatasetField("status", "string", _l("active, ended or terminated")),
         DatasetField("procedure", "string", _l("How it was awarded")),
         DatasetField("cpv_codes", "string", _l("CPV codes, separated by semicolons")),
-    ], rows=_contract_rows))
+    ], rows=_contract_rows, rows_after=_contract_rows, key=("ocid",), status_field="status",
+    date_field="date_awarded"))
 
 register_dataset(Dataset(
     name="contract-kpi-reports", title=_l("Supplier performance reports"),
     description=_l("What suppliers report against each contract's performance measures, and whether the report was late."),
     fields=[
+        DatasetField("id", "integer", _l("Report number")),
         DatasetField("ocid", "string", _l("Open Contracting ID of the contract")),
         DatasetField("measure", "string", _l("What is measured")),
         DatasetField("target", "number", _l("Target")),
@@ -71,7 +75,7 @@ register_dataset(Dataset(
         DatasetField("value", "number", _l("Value reported")),
         DatasetField("late", "boolean", _l("Whether the report arrived after it was due")),
         DatasetField("comment", "string", _l("The supplier's comment")),
-    ], rows=_kpi_rows))
+    ], rows=_kpi_rows, date_field="period_end"))
 
 register_dataset(Dataset(
     name="contract-spend-sme-vcse", title=_l("Spend with small firms and VCSEs"),
@@ -85,4 +89,4 @@ register_dataset(Dataset(
         DatasetField("contracts", "integer", _l("Number of contracts")),
         DatasetField("sme_vcse_contracts", "integer", _l("Number with small firms or VCSEs")),
         DatasetField("sme_vcse_share_percent", "number", _l("Share of value with small firms or VCSEs (%)")),
-    ], rows=_spend_rows))
+    ], rows=_spend_rows, key=("year", "department"), frequency_uri="http://purl.org/cld/freq/daily"))

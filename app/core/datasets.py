@@ -34,6 +34,13 @@ class DatasetField:
 
 @dataclass
 class Dataset:
+    """One published dataset. `rows(council_id)` yields dicts keyed by field name, in ascending
+    order of `key` (the fields that identify a row: the API pages by them, so each dataset's
+    order is checked by a test). `rows_after(council_id, key)`, when given, yields only the rows
+    after that key, so that a page deep in a large dataset does not read every row before it.
+
+    `ward_field`, `status_field` and `date_field` name the fields the API can filter on:
+    a ward code (or codes separated by "; "), a status, and a date or time."""
     name: str  # URL slug
     title: Any
     description: Any
@@ -41,6 +48,16 @@ class Dataset:
     rows: Callable[[int], Iterable[dict[str, Any]]]  # council_id -> rows, fields by name
     licence: str = OGL
     update_frequency: Any = field(default_factory=lambda: _l("daily"))
+    key: tuple[str, ...] = ("id",)
+    rows_after: Callable[[int, tuple], Iterable[dict[str, Any]]] | None = None
+    ward_field: str | None = None
+    status_field: str | None = None
+    date_field: str | None = None
+    # How often it changes, as DCAT's accrualPeriodicity (Dublin Core frequency vocabulary).
+    frequency_uri: str = "http://purl.org/cld/freq/continuous"
+
+    def field_names(self) -> list[str]:
+        return [f.name for f in self.fields]
 
 
 datasets = Catalogue("dataset")

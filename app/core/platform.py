@@ -29,7 +29,7 @@ register_retention(RetentionKind(
 
 def _ward_rows(council_id: int):
     counts = dict(db.session.execute(councillors_per_ward(council_id)).all())
-    for ward in db.session.scalars(select(Ward).where(Ward.council_id == council_id).order_by(Ward.name)):
+    for ward in db.session.scalars(select(Ward).where(Ward.council_id == council_id).order_by(Ward.code)):
         yield {"code": ward.code, "name": ward.name, "population": ward.population,
                "councillors": counts.get(ward.id, 0)}
 
@@ -46,6 +46,7 @@ register_dataset(Dataset(
     ],
     rows=_ward_rows,
     update_frequency=_l("when wards change"),
+    key=("code",), ward_field="code", frequency_uri="http://purl.org/cld/freq/irregular",
 ))
 
 

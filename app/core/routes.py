@@ -11,7 +11,6 @@ from sqlalchemy import select, text, update
 from app.core import bp
 from app.core.access import active_user, public, role_required, signed_in
 from app.core.categories import CATEGORIES
-from app.core.datasets import datasets, export_response
 from app.core.councillors import ward_councillors
 from app.core.follows import follow as follow_service, followables, interests_of, set_interests, unfollow
 from app.core.forms import CouncillorProfileForm, FollowForm, InterestsForm, choices, delivery_field, per_item_form
@@ -233,24 +232,6 @@ def interests():
         flash(_("Your interests have been saved."), "success")
         return redirect(url_for("core.interests"), 303)
     return render_template("core/interests.html", form=form)
-
-
-# --- Open data ---------------------------------------------------------------------------------
-
-@bp.get("/open-data")
-@public
-def open_data():
-    return render_template("core/open_data.html", datasets=sorted(datasets.values(), key=lambda d: str(d.title)))
-
-
-@bp.get("/open-data/<name>.<fmt>")
-@public
-def dataset_download(name: str, fmt: str):
-    dataset = datasets.get(name)
-    if dataset is None or fmt not in ("csv", "json", "xlsx"):
-        abort(404)
-    fields = [f.name for f in dataset.fields]
-    return export_response(fmt, name, fields, dataset.rows(current_council().id))
 
 
 # --- Wards and councillors ---------------------------------------------------------------------

@@ -21,33 +21,48 @@ register_job("ideas.monthly_top_ideas", services.send_monthly_top_ideas, every="
 
 # --- Open data: no names of residents, only what they published --------------------------------
 
-def _idea_rows(council_id: int):
-    wards = dict(db.session.execute(select(Ward.id, Ward.code)).all())
-    query = (select(Idea).where(Idea.council_id == council_id, Idea.hidden_at.is_(None)).order_by(Idea.id)
-             .execution_options(yield_per=1000))
-    for idea in db.session.scalars(query):
+def _idea_rows(council_id: int, after: tuple | None = None):
+    wards = dict(db.session.execute(select(Ward.id, Ward.code).where(Ward.council_id == council_id)).all())
+    query = select(Idea).where(Idea.council_id == council_id, Idea.hidden_at.is_(None))
+    if after:
+        query = query.where(Idea.id > after[0])
+    for idea in db.session.scalars(query.order_by(Idea.id).execution_options(yield_per=1000)):
         yield {"id": idea.id, "title": idea.title, "description": idea.body, "category": idea.category,
                "ward_code": wards.get(idea.ward_id, ""), "status": idea.status.value,
                "merged_into": idea.merged_into_id, "supports": idea.support_count,
                "created_at": idea.created_at, "response_due": idea.response_due}
 
 
-def _argument_rows(council_id: int):
+def _argument_rows(council_id: int, after: tuple | None = None):
     query = (select(IdeaArgument).join(Idea, Idea.id == IdeaArgument.idea_id)
-             .where(Idea.council_id == council_id, Idea.hidden_at.is_(None), IdeaArgument.hidden_at.is_(None))
-             .order_by(IdeaArgument.id).execution_options(yield_per=1000))
-    for argument in db.session.scalars(query):
-        yield {"idea_id": argument.idea_id, "side": argument.side.value, "argument": argument.body,
+             .where(Idea.council_id == council_id, Idea.hidden_at.is_(None), IdeaArgument.hidden_at.is_(None)))
+    if after:
+        query = query.where(IdeaArgument.id > after[0])
+    for argument in db.session.scalars(query.order_by(IdeaArgument.id).execution_options(yield_per=1000)):
+        yield {"id": argument.id, "idea_id": argument.idea_id, "side": argument.side.value, "argument": argument.body,
                "helpful": argument.helpful_count, "created_at": argument.created_at}
 
 
-def _response_rows(council_id: int):
+def _response_rows(council_id: int, after: tuple | None = None):
     query = (select(IdeaResponse, Idea).join(Idea, Idea.id == IdeaResponse.idea_id)
-             .where(Idea.council_id == council_id, Idea.hidden_at.is_(None)).order_by(IdeaResponse.id))
-    for response, idea in db.session.execute(query):
-        yield {"idea_id": idea.id, "decision": response.decision.value, "reason": response.reason,
+             .where(Idea.council_id == council_id, Idea.hidden_at.is_(None)))
+    if after:
+        query = query.where(IdeaResponse.id > after[0])
+    for response, idea in db.session.execute(query.order_by(IdeaResponse.id)):
+        yield {"id": response.id, "idea_id": idea.id, "decision": response.decision.value, "reason": response.reason,
                "next_step": response.next_step, "responded_at": response.created_at,
                "response_due": idea.response_due}
+
+
+def _support_rows(council_id: int):
+    """Supports per idea and day: how support grew, with nobody's name or ward in it."""
+    day = func.date(IdeaSupport.created_at)
+    query = (select(IdeaSupport.idea_id, day.label("day"), func.count().label("supports"))
+             .join(Idea, Idea.id == IdeaSupport.idea_id)
+             .where(Idea.council_id == council_id, Idea.hidden_at.is_(None))
+             .group_by(IdeaSupport.idea_id, day).order_by(IdeaSupport.idea_id, day))
+    for idea_id, on, supports in db.session.execute(query):
+        yield {"idea_id": idea_id, "day": str(on), "supports": supports}
 
 
 register_dataset(Dataset(
@@ -64,30 +79,44 @@ register_dataset(Dataset(
         DatasetField("supports", "integer", _l("People supporting it")),
         DatasetField("created_at", "datetime", _l("When it was published")),
         DatasetField("response_due", "date", _l("When a council response is due, once past the threshold")),
-    ], rows=_idea_rows, update_frequency=_l("as it happens")))
+    ], rows=_idea_rows, rows_after=_idea_rows, update_frequency=_l("as it happens"),
+    ward_field="ward_code", status_field="status", date_field="created_at"))
+
+register_dataset(Dataset(
+    name="idea-supports", title=_l("Support for ideas, day by day"),
+    description=_l("How many people supported each idea on each day. Who supported is never published."),
+    fields=[
+        DatasetField("idea_id", "integer", _l("Idea number")),
+        DatasetField("day", "date", _l("The day")),
+        DatasetField("supports", "integer", _l("People who added their support that day")),
+    ], rows=_support_rows, update_frequency=_l("as it happens"), key=("idea_id", "day"), date_field="day"))
 
 register_dataset(Dataset(
     name="idea-arguments", title=_l("Arguments for and against ideas"),
     description=_l("The points residents made for and against each idea, and how many found each helpful."),
     fields=[
+        DatasetField("id", "integer", _l("Argument number")),
         DatasetField("idea_id", "integer", _l("Idea number")),
         DatasetField("side", "string", _l("for or against")),
         DatasetField("argument", "string", _l("The argument")),
         DatasetField("helpful", "integer", _l("People who found it helpful")),
         DatasetField("created_at", "datetime", _l("When it was added")),
-    ], rows=_argument_rows, update_frequency=_l("as it happens")))
+    ], rows=_argument_rows, rows_after=_argument_rows, update_frequency=_l("as it happens"),
+    date_field="created_at"))
 
 register_dataset(Dataset(
     name="idea-responses", title=_l("Council responses to ideas"),
     description=_l("Every council response to an idea: the decision, the reason and the next step."),
     fields=[
+        DatasetField("id", "integer", _l("Response number")),
         DatasetField("idea_id", "integer", _l("Idea number")),
         DatasetField("decision", "string", _l("under_review, accepted, declined, budget or done")),
         DatasetField("reason", "string", _l("The reason given")),
         DatasetField("next_step", "string", _l("What happens next")),
         DatasetField("responded_at", "datetime", _l("When the council responded")),
         DatasetField("response_due", "date", _l("When the response was due")),
-    ], rows=_response_rows, update_frequency=_l("as it happens")))
+    ], rows=_response_rows, rows_after=_response_rows, update_frequency=_l("as it happens"),
+    status_field="decision", date_field="responded_at"))
 
 
 # --- Sections on the home, dashboard and ward pages --------------------------------------------
