@@ -66,6 +66,10 @@ def create_app(config: type[Config] | None = None) -> Flask:
 
     app.register_blueprint(opendata_bp)
     app.register_blueprint(opendata_api_bp)
+
+    from app.timeline import bp as timeline_bp
+
+    app.register_blueprint(timeline_bp)
     install_errors(app)
 
     from app.core.access import public

@@ -9,10 +9,10 @@ from sqlalchemy import delete, select, update
 from app.consultations import services
 from app.consultations.models import Consultation, ParagraphComment, Response
 from app.core.bilingual import BilingualText
-from app.core.datasets import Dataset, DatasetField, register_dataset
+from app.core.datasets import Dataset, DatasetField, register_dataset, streamed
 from app.core.retention import RetentionKind, register_retention
 from app.core.registry import (Section, account_erasers, dashboard_sections, demo_loaders, home_sections,
-                               personal_data_exporters, ward_sections)
+                               personal_data_exporters, timeline_sources, ward_sections)
 from app.extensions import db
 
 
@@ -20,7 +20,7 @@ def _consultation_rows(council_id: int, after: tuple | None = None):
     query = select(Consultation).where(Consultation.council_id == council_id, Consultation.published.is_(True))
     if after:
         query = query.where(Consultation.id > after[0])
-    for c in db.session.scalars(query.order_by(Consultation.id)):
+    for c in streamed(db.session.scalars(query.order_by(Consultation.id))):
         yield {"id": c.id, "title": BilingualText.of(c.title).en, "title_cy": BilingualText.of(c.title).cy,
                "opens_on": c.opens_on, "closes_on": c.closes_on, "wards": "; ".join(w.code for w in c.wards),
                "responses": services.submitted_count(c.id), "outcome_published": c.outcome_published_at is not None}
@@ -94,6 +94,31 @@ def _ward(ward, user):
                    {"items": _open_for(ward.council_id, ward.id), "ward_id": ward.id})
 
 
+def _timeline(council_id: int, since, ward_ids, categories, limit: int):
+    """Consultations open now or opened since `since`, for the personal timeline and alerts.
+    They have wards but no topic, so they match on wards (or are for the whole council)."""
+    from datetime import datetime, time, timezone
+
+    from app.core.bilingual import pick_for_reader
+    from app.core.registry import TimelineItem
+
+    today = date.today()
+    query = (select(Consultation).where(Consultation.council_id == council_id, Consultation.published.is_(True),
+                                        Consultation.opens_on <= today, Consultation.closes_on >= since.date())
+             .order_by(Consultation.opens_on.desc(), Consultation.id.desc()).limit(limit))
+    items = []
+    for c in db.session.scalars(query):
+        wards = tuple(w.id for w in c.wards)
+        if ward_ids is not None and wards and not set(wards) & set(ward_ids):
+            continue
+        title = pick_for_reader(c.title)["text"]
+        items.append(TimelineItem("consultations", c.id, str(_l("Consultation")), title, f"/consultations/{c.id}",
+                                  datetime.combine(c.opens_on, time(), timezone.utc), None, wards, c.closes_on,
+                                  titles=dict(c.title or {})))
+    return items
+
+
+timeline_sources.register("consultations", _timeline)
 home_sections.register("consultations", _home, order=20)
 dashboard_sections.register("consultations", _dashboard, order=20)
 ward_sections.register("consultations", _ward, order=20)

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.contracts.models import Contract, Kpi, KpiReport
-from app.core.datasets import Dataset, DatasetField, register_dataset
+from app.core.datasets import Dataset, DatasetField, register_dataset, streamed
 from app.extensions import db
 
 
@@ -15,7 +15,7 @@ def _contract_rows(council_id: int, after: tuple | None = None):
     query = select(Contract).where(Contract.council_id == council_id)
     if after:
         query = query.where(Contract.ocid > after[0])
-    for c in db.session.scalars(query.order_by(Contract.ocid).execution_options(yield_per=500)):
+    for c in streamed(db.session.scalars(query.order_by(Contract.ocid).execution_options(yield_per=500))):
         yield contract_row(c)
 
 

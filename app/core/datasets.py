@@ -67,6 +67,15 @@ def register_dataset(dataset: Dataset) -> None:
     datasets.add(dataset.name, dataset)
 
 
+def streamed(result) -> Iterator[Any]:
+    """Rows of a streamed (yield_per) result, closed even when the reader stops early (an API
+    page): on PostgreSQL the result holds a server-side cursor until it is closed."""
+    try:
+        yield from result
+    finally:
+        result.close()
+
+
 def csv_cell(value: Any) -> str:
     """A cell as text, with a leading apostrophe where a spreadsheet would see a formula."""
     if value is None:

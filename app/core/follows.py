@@ -77,11 +77,14 @@ def interests_of(user: User) -> tuple[list[str], list[int]]:
     return ([r.value for r in rows if r.kind == "category"], [int(r.value) for r in rows if r.kind == "ward"])
 
 
-def interested_in(council_id: int, *, ward_id: int | None = None, category: str | None = None) -> list[User]:
-    """People who chose this ward or category, and for a ward also the people who live there."""
+def interested_in(council_id: int, *, ward_id: int | None = None, category: str | None = None,
+                  include_residents: bool = True) -> list[User]:
+    """People who chose this ward or category, and for a ward also the people who live there
+    (unless `include_residents` is False: only those who chose it)."""
     conditions = []
     if ward_id is not None:
-        conditions.append(User.ward_id == ward_id)
+        if include_residents:
+            conditions.append(User.ward_id == ward_id)
         conditions.append(User.id.in_(select(Interest.user_id).where(Interest.kind == "ward",
                                                                      Interest.value == str(ward_id))))
     if category is not None:

@@ -63,6 +63,31 @@ personal_data_exporters = Registry("personal data exporter")
 account_erasers = Registry("account eraser")
 
 
+@dataclass
+class TimelineItem:
+    """One opportunity for a person's timeline: something to read, answer or vote on.
+
+    `ward_ids` empty means the whole council area. `published_at` is when it appeared (an
+    alert goes out once it has); `closes_on` is the last day to take part, if there is one."""
+    source: str  # the registering module's name
+    object_id: int
+    kind: str  # what it is, in the reader's language ("New idea", "Consultation")
+    title: str
+    url: str
+    published_at: Any  # datetime, aware (UTC)
+    category: str | None = None
+    ward_ids: tuple[int, ...] = ()
+    closes_on: Any = None  # date
+    titles: dict[str, str] | None = None  # {"en": ..., "cy": ...} when the module has both (alerts use it)
+
+
+# The personal timeline and participation alerts: what is happening in the council.
+# Provider(council_id, since, ward_ids or None, categories or None, limit) -> list[TimelineItem]:
+# items published or still open since `since`; with ward_ids/categories, only the items in one
+# of those wards, on one of those topics, or for the whole council area (None: every item).
+timeline_sources = Registry("timeline source")
+
+
 class Catalogue(dict):
     """Named things modules register once: datasets, notification kinds, jobs, followables...
 

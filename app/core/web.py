@@ -90,7 +90,11 @@ def page_query(page: int) -> str:
 
 
 def select_locale() -> str:
+    from flask import has_request_context
+
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # a job: emails choose their reader's language with force_locale
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.language in languages:
         return current_user.language
     if session.get("lang") in languages:

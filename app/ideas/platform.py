@@ -5,11 +5,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import selectinload
 
-from app.core.datasets import Dataset, DatasetField, register_dataset
+from app.core.datasets import Dataset, DatasetField, register_dataset, streamed
 from app.core.jobs import register_job
 from app.core.models import Follow, Ward
 from app.core.registry import (Section, account_erasers, dashboard_sections, demo_loaders, home_sections,
-                               personal_data_exporters, ward_sections)
+                               personal_data_exporters, timeline_sources, ward_sections)
 from app.extensions import db
 from app.ideas import services
 from app.ideas.models import (ArgumentRating, Idea, IdeaArgument, IdeaComment, IdeaResponse,
@@ -26,7 +26,7 @@ def _idea_rows(council_id: int, after: tuple | None = None):
     query = select(Idea).where(Idea.council_id == council_id, Idea.hidden_at.is_(None))
     if after:
         query = query.where(Idea.id > after[0])
-    for idea in db.session.scalars(query.order_by(Idea.id).execution_options(yield_per=1000)):
+    for idea in streamed(db.session.scalars(query.order_by(Idea.id).execution_options(yield_per=1000))):
         yield {"id": idea.id, "title": idea.title, "description": idea.body, "category": idea.category,
                "ward_code": wards.get(idea.ward_id, ""), "status": idea.status.value,
                "merged_into": idea.merged_into_id, "supports": idea.support_count,
@@ -38,7 +38,8 @@ def _argument_rows(council_id: int, after: tuple | None = None):
              .where(Idea.council_id == council_id, Idea.hidden_at.is_(None), IdeaArgument.hidden_at.is_(None)))
     if after:
         query = query.where(IdeaArgument.id > after[0])
-    for argument in db.session.scalars(query.order_by(IdeaArgument.id).execution_options(yield_per=1000)):
+    for argument in streamed(db.session.scalars(query.order_by(IdeaArgument.id)
+                                                .execution_options(yield_per=1000))):
         yield {"id": argument.id, "idea_id": argument.idea_id, "side": argument.side.value, "argument": argument.body,
                "helpful": argument.helpful_count, "created_at": argument.created_at}
 
@@ -48,7 +49,7 @@ def _response_rows(council_id: int, after: tuple | None = None):
              .where(Idea.council_id == council_id, Idea.hidden_at.is_(None)))
     if after:
         query = query.where(IdeaResponse.id > after[0])
-    for response, idea in db.session.execute(query.order_by(IdeaResponse.id)):
+    for response, idea in streamed(db.session.execute(query.order_by(IdeaResponse.id))):
         yield {"id": response.id, "idea_id": idea.id, "decision": response.decision.value, "reason": response.reason,
                "next_step": response.next_step, "responded_at": response.created_at,
                "response_due": idea.response_due}
@@ -154,6 +155,41 @@ def _ward(ward, user):
                    {"ideas": ideas, "more": "index", "ward_id": ward.id})
 
 
+def _timeline(council_id: int, since, ward_ids, categories, limit: int):
+    """New ideas and council responses since `since`, for the personal timeline and alerts."""
+    from sqlalchemy import or_
+
+    from app.core.registry import TimelineItem
+
+    def relevant(query):
+        if ward_ids is None and categories is None:
+            return query
+        return query.where(or_(Idea.ward_id.is_(None), Idea.ward_id.in_(ward_ids or ()),
+                               Idea.category.in_(categories or ())))
+
+    new_ideas = db.session.scalars(relevant(select(Idea).where(
+        Idea.council_id == council_id, Idea.listed.is_(True), Idea.created_at >= since))
+        .order_by(Idea.created_at.desc()).limit(limit)).all()
+    responses = db.session.execute(relevant(
+        select(IdeaResponse, Idea).join(Idea, Idea.id == IdeaResponse.idea_id)
+        .where(Idea.council_id == council_id, Idea.listed.is_(True), IdeaResponse.created_at >= since))
+        .order_by(IdeaResponse.created_at.desc()).limit(limit)).all()
+    items = [TimelineItem("ideas", idea.id, str(_l("New idea")), idea.title, f"/ideas/{idea.id}",
+                          _aware(idea.created_at), idea.category, (idea.ward_id,) if idea.ward_id else ())
+             for idea in new_ideas]
+    items += [TimelineItem("ideas", idea.id, str(_l("Council response to an idea")), idea.title, f"/ideas/{idea.id}",
+                           _aware(response.created_at), idea.category, (idea.ward_id,) if idea.ward_id else ())
+              for response, idea in responses]
+    return items
+
+
+def _aware(moment):
+    from datetime import timezone
+
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)  # SQLite drops the zone
+
+
+timeline_sources.register("ideas", _timeline)
 home_sections.register("ideas", _home, order=10)
 dashboard_sections.register("ideas", _dashboard, order=10)
 ward_sections.register("ideas", _ward, order=10)

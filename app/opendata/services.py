@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any, Iterable
@@ -116,12 +117,13 @@ def rows_in_key_order(dataset: Dataset, council_id: int, after: tuple | None) ->
 def page(dataset: Dataset, council_id: int, f: RowFilter, after: tuple | None, limit: int) -> tuple[list[dict], str | None]:
     """Up to `limit` matching rows after the cursor, and the cursor of the next page (None at the end)."""
     found: list[dict] = []
-    for row in rows_in_key_order(dataset, council_id, after):
-        if not matches(dataset, row, f):
-            continue
-        if len(found) == limit:
-            return found, encode_cursor(row_key(dataset, found[-1]))
-        found.append(row)
+    with closing(rows_in_key_order(dataset, council_id, after)) as rows:  # stopping early closes the query
+        for row in rows:
+            if not matches(dataset, row, f):
+                continue
+            if len(found) == limit:
+                return found, encode_cursor(row_key(dataset, found[-1]))
+            found.append(row)
     return found, None
 
 

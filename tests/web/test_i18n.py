@@ -10,7 +10,7 @@ from app.core.models import Role
 
 ROOT = Path(__file__).resolve().parents[2]
 # Entries that are the same in both languages on purpose (names, codes).
-SAME_IN_BOTH = {"Connected Council", "GNU AGPL", "JSON"}
+SAME_IN_BOTH = {"Connected Council", "GNU AGPL", "JSON", "API"}
 
 
 def _catalogue():
