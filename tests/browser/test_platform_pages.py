@@ -63,7 +63,8 @@ def test_an_admin_signs_in_with_two_factors_and_grants_a_role_that_the_audit_log
 
 
 PAGES = [
-    "/notifications", "/notifications/settings", "/account/interests", "/open-data", "/wards",
+    "/notifications", "/notifications/settings", "/account/interests", "/open-data", "/open-data/api", "/wards",
+    "/my-council/timeline/",
     "/privacy", "/cookies", "/account/councillor-profile",
     "/admin/", "/admin/people", "/admin/teams", "/admin/council", "/admin/retention", "/admin/audit",
     "/contracts/", "/contracts/spend", "/contracts/publication-policy", "/contracts/new", "/contracts/import",
