@@ -94,27 +94,30 @@ def _ward(ward, user):
                    {"items": _open_for(ward.council_id, ward.id), "ward_id": ward.id})
 
 
-def _timeline(council_id: int, since, ward_ids, categories, limit: int):
-    """Consultations open now or opened since `since`, for the personal timeline and alerts.
-    They have wards but no topic, so they match on wards (or are for the whole council)."""
+def _timeline(council_id: int, since, now, ward_ids, categories, limit: int):
+    """Consultations open at `now`, for the personal timeline and alerts. They have wards but no
+    topic, so they match on wards (or are for the whole council area)."""
     from datetime import datetime, time, timezone
 
+    from sqlalchemy import or_
+
+    from app.consultations.models import consultation_wards
     from app.core.bilingual import pick_for_reader
     from app.core.registry import TimelineItem
 
-    today = date.today()
-    query = (select(Consultation).where(Consultation.council_id == council_id, Consultation.published.is_(True),
-                                        Consultation.opens_on <= today, Consultation.closes_on >= since.date())
-             .order_by(Consultation.opens_on.desc(), Consultation.id.desc()).limit(limit))
+    today = now.date()
+    query = select(Consultation).where(Consultation.council_id == council_id, Consultation.published.is_(True),
+                                       Consultation.opens_on <= today, Consultation.closes_on >= today)
+    if ward_ids is not None:
+        with_wards = select(consultation_wards.c.consultation_id)
+        mine = with_wards.where(consultation_wards.c.ward_id.in_(ward_ids or ()))
+        query = query.where(or_(Consultation.id.in_(mine), Consultation.id.not_in(with_wards)))
     items = []
-    for c in db.session.scalars(query):
-        wards = tuple(w.id for w in c.wards)
-        if ward_ids is not None and wards and not set(wards) & set(ward_ids):
-            continue
-        title = pick_for_reader(c.title)["text"]
-        items.append(TimelineItem("consultations", c.id, str(_l("Consultation")), title, f"/consultations/{c.id}",
-                                  datetime.combine(c.opens_on, time(), timezone.utc), None, wards, c.closes_on,
-                                  titles=dict(c.title or {})))
+    for c in db.session.scalars(query.order_by(Consultation.opens_on.desc(), Consultation.id.desc()).limit(limit)):
+        items.append(TimelineItem("consultations", c.id, "open", str(_l("Consultation")),
+                                  pick_for_reader(c.title)["text"], f"/consultations/{c.id}",
+                                  datetime.combine(c.opens_on, time(), timezone.utc), None,
+                                  tuple(w.id for w in c.wards), c.closes_on, titles=dict(c.title or {})))
     return items
 
 

@@ -45,7 +45,7 @@ class Dataset:
     title: Any
     description: Any
     fields: list[DatasetField]
-    rows: Callable[[int], Iterable[dict[str, Any]]]  # council_id -> rows, fields by name
+    rows: Callable[..., Iterable[dict[str, Any]]]  # council_id -> rows, fields by name
     licence: str = OGL
     update_frequency: Any = field(default_factory=lambda: _l("daily"))
     key: tuple[str, ...] = ("id",)
@@ -58,6 +58,11 @@ class Dataset:
 
     def field_names(self) -> list[str]:
         return [f.name for f in self.fields]
+
+    def filters(self) -> list[str]:
+        """The API's filters this dataset takes."""
+        return [name for name, field_name in (("ward", self.ward_field), ("status", self.status_field),
+                                              ("since", self.date_field), ("until", self.date_field)) if field_name]
 
 
 datasets = Catalogue("dataset")
@@ -91,11 +96,17 @@ def csv_cell(value: Any) -> str:
     return value
 
 
-def _json_value(value: Any) -> Any:
-    if isinstance(value, (datetime, date)):
+def json_value(value: Any) -> Any:
+    """A value as JSON for downloads and the API alike: times in UTC with their zone (stored
+    in UTC; SQLite hands them back without one), dates as ISO dates, decimals as numbers, as
+    the data dictionaries say."""
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return aware.astimezone(timezone.utc).isoformat()
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return str(value)
+        return float(value)
     return value
 
 
@@ -158,7 +169,7 @@ def export_response(fmt: str, filename: str, fields: list[str], rows: Iterable[d
         def generate() -> Iterator[str]:
             yield "["
             for i, row in enumerate(rows):
-                yield ("," if i else "") + json.dumps({k: _json_value(row.get(k)) for k in fields}, ensure_ascii=False)
+                yield ("," if i else "") + json.dumps({k: json_value(row.get(k)) for k in fields}, ensure_ascii=False)
             yield "]\n"
         return Response(stream_with_context(generate()), mimetype="application/json", headers=disposition)
     if fmt == "xlsx":

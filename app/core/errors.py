@@ -1,7 +1,7 @@
 """Error pages inside the layout, with plain-words advice on what to do next."""
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -43,6 +43,12 @@ def install(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
+        if request.path.startswith("/api/"):
+            # Programs read the API: they get JSON, with the CORS header the API's answers carry.
+            response = jsonify({"error": error.name.lower().replace(" ", "_"), "message": error.description})
+            response.status_code = error.code
+            response.headers["Access-Control-Allow-Origin"] = "*"
+            return response
         if error.code not in MESSAGES:
             return error
         return render_error(error.code)

@@ -11,6 +11,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import db
 
 
+def as_utc(moment: datetime) -> datetime:
+    """A stored time as an aware UTC time: SQLite gives back times without their zone."""
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 

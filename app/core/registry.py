@@ -71,6 +71,7 @@ class TimelineItem:
     alert goes out once it has); `closes_on` is the last day to take part, if there is one."""
     source: str  # the registering module's name
     object_id: int
+    event: str  # what happened to it, a stable code: "new", "response", "open"...
     kind: str  # what it is, in the reader's language ("New idea", "Consultation")
     title: str
     url: str
@@ -82,9 +83,9 @@ class TimelineItem:
 
 
 # The personal timeline and participation alerts: what is happening in the council.
-# Provider(council_id, since, ward_ids or None, categories or None, limit) -> list[TimelineItem]:
-# items published or still open since `since`; with ward_ids/categories, only the items in one
-# of those wards, on one of those topics, or for the whole council area (None: every item).
+# Provider(council_id, since, now, ward_ids or None, categories or None, limit) -> list[TimelineItem]:
+# items published since `since` or open at `now`; with ward_ids/categories, only the items in
+# one of those wards, on one of those topics, or for the whole council area (None: every item).
 timeline_sources = Registry("timeline source")
 
 

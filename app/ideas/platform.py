@@ -155,11 +155,13 @@ def _ward(ward, user):
                    {"ideas": ideas, "more": "index", "ward_id": ward.id})
 
 
-def _timeline(council_id: int, since, ward_ids, categories, limit: int):
+def _timeline(council_id: int, since, now, ward_ids, categories, limit: int):
     """New ideas and council responses since `since`, for the personal timeline and alerts."""
     from sqlalchemy import or_
 
+    from app.core.models import as_utc
     from app.core.registry import TimelineItem
+    from app.ideas.notices import _path
 
     def relevant(query):
         if ward_ids is None and categories is None:
@@ -167,26 +169,19 @@ def _timeline(council_id: int, since, ward_ids, categories, limit: int):
         return query.where(or_(Idea.ward_id.is_(None), Idea.ward_id.in_(ward_ids or ()),
                                Idea.category.in_(categories or ())))
 
-    new_ideas = db.session.scalars(relevant(select(Idea).where(
-        Idea.council_id == council_id, Idea.listed.is_(True), Idea.created_at >= since))
-        .order_by(Idea.created_at.desc()).limit(limit)).all()
+    def item(idea, event, label, at):
+        return TimelineItem("ideas", idea.id, event, label, idea.title, _path(idea), as_utc(at), idea.category,
+                            (idea.ward_id,) if idea.ward_id else ())
+
+    new_ideas = db.session.scalars(relevant(_listed(council_id).where(Idea.created_at >= since))
+                                   .order_by(Idea.created_at.desc()).limit(limit)).all()
     responses = db.session.execute(relevant(
         select(IdeaResponse, Idea).join(Idea, Idea.id == IdeaResponse.idea_id)
         .where(Idea.council_id == council_id, Idea.listed.is_(True), IdeaResponse.created_at >= since))
         .order_by(IdeaResponse.created_at.desc()).limit(limit)).all()
-    items = [TimelineItem("ideas", idea.id, str(_l("New idea")), idea.title, f"/ideas/{idea.id}",
-                          _aware(idea.created_at), idea.category, (idea.ward_id,) if idea.ward_id else ())
-             for idea in new_ideas]
-    items += [TimelineItem("ideas", idea.id, str(_l("Council response to an idea")), idea.title, f"/ideas/{idea.id}",
-                           _aware(response.created_at), idea.category, (idea.ward_id,) if idea.ward_id else ())
-              for response, idea in responses]
-    return items
-
-
-def _aware(moment):
-    from datetime import timezone
-
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)  # SQLite drops the zone
+    return ([item(idea, "new", str(_l("New idea")), idea.created_at) for idea in new_ideas] +
+            [item(idea, "response", str(_l("Council response to an idea")), response.created_at)
+             for response, idea in responses])
 
 
 timeline_sources.register("ideas", _timeline)

@@ -48,12 +48,9 @@ def cors(response: Response) -> Response:
 
 
 @api_bp.errorhandler(429)
-def too_many(error) -> Response:
-    response = _error(429, "too_many_requests", f"Too many requests from this address: the limit is {_limit()}.")
-    retry = getattr(error, "retry_after", None)
-    if retry:
-        response.headers["Retry-After"] = str(retry)
-    return response
+def too_many(_exception) -> Response:
+    # Flask-Limiter adds Retry-After and the X-RateLimit headers to this answer.
+    return _error(429, "too_many_requests", f"Too many requests from this address: the limit is {_limit()}.")
 
 
 @api_bp.errorhandler(404)
@@ -67,8 +64,7 @@ def datasets_index():
     with force_locale("en"):
         data = [{"name": d.name, "title": str(d.title), "description": str(d.description),
                  "url": url_for("api.dataset", name=d.name, _external=True), "licence": d.licence,
-                 "filters": [name for name, field in (("ward", d.ward_field), ("status", d.status_field),
-                                                       ("since", d.date_field), ("until", d.date_field)) if field]}
+                 "filters": d.filters()}
                 for d in catalogue()]
     return _json({"data": data})
 
@@ -89,13 +85,16 @@ def dataset(name: str):
     found = datasets.get(name)
     if found is None:
         return not_found()
-    args = request.args
+    # An empty parameter is no filter; one this dataset cannot filter on is an error, not ignored.
+    args = {k: v for k, v in request.args.items() if v != ""}
+    unknown = sorted(set(args) - {"limit", "cursor"} - set(found.filters()))
+    if unknown:
+        return _error(400, "bad_request", f"{unknown[0]}: this dataset cannot be filtered by it "
+                                          f"(it takes: {', '.join(found.filters()) or 'no filters'})")
     try:
-        f = services.RowFilter(
-            ward=args.get("ward") if found.ward_field else None,
-            status=args.get("status") if found.status_field else None,
-            since=services.parse_date("since", args.get("since")) if found.date_field else None,
-            until=services.parse_date("until", args.get("until")) if found.date_field else None)
+        f = services.RowFilter(ward=args.get("ward"), status=args.get("status"),
+                               since=services.parse_date("since", args.get("since")),
+                               until=services.parse_date("until", args.get("until")))
         after = services.decode_cursor(args["cursor"], found) if args.get("cursor") else None
         limit = services.parse_limit(args.get("limit"))
     except services.BadQuery as problem:

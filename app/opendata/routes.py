@@ -22,15 +22,22 @@ def index():
 @bp.get("/open-data/catalogue.jsonld")
 @public
 def dcat():
+    from flask_babel import force_locale
+
     council = current_council()
-    document = services.dcat_catalogue(
+    with force_locale("en"):  # one language, as the catalogue's title: English
+        document = _dcat_document(council)
+    response = jsonify(document)
+    response.mimetype = "application/ld+json"
+    return response
+
+
+def _dcat_document(council) -> dict:
+    return services.dcat_catalogue(
         catalogue(), council_name=council.name("en"), home=url_for("core.home", _external=True),
         catalogue_url=url_for("opendata.index", _external=True),
         url_for_download=lambda name, fmt: url_for("opendata.download", name=name, fmt=fmt, _external=True),
         url_for_api=lambda name: url_for("api.dataset", name=name, _external=True))
-    response = jsonify(document)
-    response.mimetype = "application/ld+json"
-    return response
 
 
 @bp.get("/open-data/<name>.<fmt>")
@@ -45,4 +52,9 @@ def download(name: str, fmt: str):
 @bp.get("/open-data/api")
 @public
 def api_guide():
-    return render_template("opendata/api.html", datasets=catalogue())
+    from flask import current_app
+    from limits import parse
+
+    limit = parse(current_app.config["API_RATE_LIMIT"])
+    per_minute = round(limit.amount * 60 / limit.get_expiry())
+    return render_template("opendata/api.html", datasets=catalogue(), per_minute=per_minute)

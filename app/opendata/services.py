@@ -1,8 +1,8 @@
 """Paging, filtering and describing datasets: plain functions over the dataset registry.
 
 Cursors are opaque to clients: the key of the last row sent, as base64 JSON. Paging by key
-rather than by position means a row added while someone pages through is neither skipped
-nor sent twice."""
+rather than by position means rows added while someone pages through do not shift the pages:
+nothing is sent twice (a new row whose key sorts before the cursor is not sent)."""
 from __future__ import annotations
 
 import base64
@@ -10,10 +10,10 @@ import binascii
 import json
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any, Iterable
 
-from app.core.datasets import OGL_URL, Dataset
+from app.core.datasets import OGL_URL, Dataset, json_value
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 50
@@ -43,9 +43,17 @@ def decode_cursor(cursor: str, dataset: Dataset) -> tuple:
         values = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
     except (ValueError, binascii.Error, UnicodeError):
         raise BadQuery("cursor: not a cursor this API gave out") from None
-    if not isinstance(values, list) or len(values) != len(dataset.key) or \
-            not all(isinstance(v, (int, str)) and not isinstance(v, bool) for v in values):
+    types = {f.name: f.type for f in dataset.fields}
+    if not isinstance(values, list) or len(values) != len(dataset.key):
         raise BadQuery("cursor: not a cursor for this dataset")
+    for name, value in zip(dataset.key, values):
+        # Each value must be what the key field holds (a database would refuse to compare
+        # a number with text), and a number must fit the database's integers.
+        if types.get(name) == "integer":
+            if not isinstance(value, int) or isinstance(value, bool) or not -2**63 < value < 2**63:
+                raise BadQuery("cursor: not a cursor for this dataset")
+        elif not isinstance(value, str) or len(value) > 300:
+            raise BadQuery("cursor: not a cursor for this dataset")
     return tuple(values)
 
 
@@ -61,7 +69,7 @@ def parse_date(name: str, value: str | None) -> date | None:
 def parse_limit(value: str | None) -> int:
     if value is None or value == "":
         return DEFAULT_LIMIT
-    if not value.isdigit() or not 1 <= int(value) <= MAX_LIMIT:
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= MAX_LIMIT:
         raise BadQuery(f"limit: a whole number from 1 to {MAX_LIMIT}")
     return int(value)
 
@@ -114,31 +122,29 @@ def rows_in_key_order(dataset: Dataset, council_id: int, after: tuple | None) ->
             yield row
 
 
+MAX_SCAN = 5000  # rows read for one page: a filter that matches little ends a page early instead
+
+
 def page(dataset: Dataset, council_id: int, f: RowFilter, after: tuple | None, limit: int) -> tuple[list[dict], str | None]:
-    """Up to `limit` matching rows after the cursor, and the cursor of the next page (None at the end)."""
+    """Up to `limit` matching rows after the cursor, and the cursor of the next page (None at the end).
+
+    Filters are applied to rows as they are read, so a filter that matches few rows could read
+    a whole dataset for one page; after MAX_SCAN rows the page ends with what it found and a
+    cursor to go on from, so each request costs a bounded amount."""
     found: list[dict] = []
     with closing(rows_in_key_order(dataset, council_id, after)) as rows:  # stopping early closes the query
-        for row in rows:
-            if not matches(dataset, row, f):
-                continue
-            if len(found) == limit:
-                return found, encode_cursor(row_key(dataset, found[-1]))
-            found.append(row)
+        for scanned, row in enumerate(rows, start=1):
+            if matches(dataset, row, f):
+                if len(found) == limit:
+                    return found, encode_cursor(row_key(dataset, found[-1]))
+                found.append(row)
+            if scanned >= MAX_SCAN:
+                return found, encode_cursor(row_key(dataset, row))
     return found, None
 
 
-def json_value(value: Any) -> Any:
-    if isinstance(value, datetime) and value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)  # stored in UTC; SQLite hands them back without a zone
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if hasattr(value, "as_tuple"):  # Decimal: as a JSON number, which the data dictionary promises
-        return float(value)
-    return value
-
-
 def public_row(dataset: Dataset, row: dict) -> dict:
-    """Only the fields the data dictionary lists, as JSON values."""
+    """Only the fields the data dictionary lists, as JSON values (as in the JSON download)."""
     return {name: json_value(row.get(name)) for name in dataset.field_names()}
 
 
@@ -149,10 +155,11 @@ def dcat_catalogue(datasets: list[Dataset], *, council_name: str, home: str, url
     """The catalogue as DCAT in JSON-LD (W3C Data Catalog Vocabulary, version 3)."""
     return {
         "@context": {"dcat": "http://www.w3.org/ns/dcat#", "dct": "http://purl.org/dc/terms/",
-                     "foaf": "http://xmlns.com/foaf/0.1/", "xsd": "http://www.w3.org/2001/XMLSchema#"},
+                     "foaf": "http://xmlns.com/foaf/0.1/", "xsd": "http://www.w3.org/2001/XMLSchema#",
+                     "@language": "en"},
         "@id": catalogue_url, "@type": "dcat:Catalog",
         "dct:title": f"{council_name} open data",
-        "dct:publisher": {"@type": "foaf:Organization", "foaf:name": council_name, "foaf:homepage": home},
+        "dct:publisher": {"@type": "foaf:Organization", "foaf:name": council_name, "foaf:homepage": {"@id": home}},
         "dct:license": {"@id": OGL_URL},
         "dcat:dataset": [{
             "@id": f"{catalogue_url}#{d.name}", "@type": "dcat:Dataset", "dct:identifier": d.name,
@@ -160,10 +167,12 @@ def dcat_catalogue(datasets: list[Dataset], *, council_name: str, home: str, url
             "dct:license": {"@id": OGL_URL},
             "dct:accrualPeriodicity": {"@id": d.frequency_uri},
             "dcat:distribution": [
-                *({"@type": "dcat:Distribution", "dct:format": fmt.upper(), "dcat:mediaType": media,
+                *({"@type": "dcat:Distribution", "dct:format": fmt.upper(),
+                   "dcat:mediaType": {"@id": f"https://www.iana.org/assignments/media-types/{media}"},
                    "dcat:downloadURL": {"@id": url_for_download(d.name, fmt)}, "dct:license": {"@id": OGL_URL}}
                   for fmt, media in (("csv", "text/csv"), ("json", "application/json"))),
-                {"@type": "dcat:Distribution", "dct:title": "API", "dcat:mediaType": "application/json",
+                {"@type": "dcat:Distribution", "dct:title": "API",
+                 "dcat:mediaType": {"@id": "https://www.iana.org/assignments/media-types/application/json"},
                  "dcat:accessURL": {"@id": url_for_api(d.name)}, "dct:license": {"@id": OGL_URL}},
             ],
         } for d in datasets],
@@ -218,13 +227,13 @@ def openapi_document(datasets: list[Dataset], *, title: str, server_url: str, li
             {"name": "cursor", "in": "query", "required": False, "schema": {"type": "string"},
              "description": "From `next_cursor` of the page before"},
         ]
-        if d.ward_field:
+        if "ward" in d.filters():
             params.append({"name": "ward", "in": "query", "required": False, "schema": {"type": "string"},
                            "description": "Only rows for this ward code"})
-        if d.status_field:
+        if "status" in d.filters():
             params.append({"name": "status", "in": "query", "required": False, "schema": {"type": "string"},
                            "description": f"Only rows whose {d.status_field} is this"})
-        if d.date_field:
+        if "since" in d.filters():
             for name, word in (("since", "on or after"), ("until", "on or before")):
                 params.append({"name": name, "in": "query", "required": False,
                                "schema": {"type": "string", "format": "date"},

@@ -26,8 +26,10 @@ class TimelineSignal(db.Model):
     last_opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class AlertMark(db.Model):
-    """Up to when each council's participation alerts have gone out."""
-    __tablename__ = "timeline_alert_marks"
+class AlertSent(db.Model):
+    """A participation alert that has gone out (or is going): claimed before sending, so an
+    item is alerted once, whenever it is published and however often the job runs."""
+    __tablename__ = "timeline_alerts_sent"
     council_id: Mapped[int] = mapped_column(ForeignKey("councils.id"), primary_key=True)
-    sent_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    item_key: Mapped[str] = mapped_column(String(120), primary_key=True)  # "ideas:12:new"
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

@@ -19,11 +19,12 @@ def _dashboard(user):
     from app.core.i18n import labels
     from app.timeline.routes import open_link
 
-    reader, ranked = services.timeline_for(user)
+    learning = services.learning_enabled(user)
+    _reader, ranked = services.timeline_for(user, learning=learning)
     ward_names = dict(db.session.execute(select(Ward.id, Ward.name).where(Ward.council_id == user.council_id)).all())
     return Section(str(_l("For you")), "timeline/_section.html", {
-        "entries": [(r, open_link(r.item.url, r.item.category)) for r in ranked],
-        "learning": bool(reader.learned) or services.learning_enabled(user),
+        "entries": [(r, open_link(user, r.item.url, r.item.category)) for r in ranked],
+        "learning": learning,
         "ward_names": ward_names, "topic_names": labels("categories", CATEGORIES)})
 
 
@@ -31,8 +32,12 @@ dashboard_sections.register("timeline", _dashboard, order=0)
 
 
 def _export(user):
+    from app.timeline.models import TimelineLearning
+
+    choice = db.session.get(TimelineLearning, user.id)
     return "timeline", {
-        "learning": services.learning_enabled(user),
+        "learning": bool(choice and choice.enabled),
+        "learning_changed_at": choice.changed_at.isoformat() if choice else None,
         "learned": [{"topic": s.category, "opened": s.opens, "last_opened_at": s.last_opened_at.isoformat()}
                     for s in services.learned(user)],
     }

@@ -10,23 +10,25 @@ from app.core.routes import safe_next
 from app.timeline import bp, ranking, services
 
 OPEN_PURPOSE = "timeline-open"
+OPEN_LINK_DAYS = 30
 
 
-def open_link(url: str, category: str | None) -> str:
+def open_link(user, url: str, category: str | None) -> str:
     """A timeline link: opening it counts toward the topic (if learning is on), then goes on.
-    Signed, so another site cannot make someone's timeline learn things they never opened."""
-    return url_for("timeline.open_item", t=tokens.sign(OPEN_PURPOSE, [url, category or ""]))
+    Signed for this person, so nobody else's link (or another site's) can teach their timeline
+    things they never opened."""
+    return url_for("timeline.open_item", t=tokens.sign(OPEN_PURPOSE, {"u": user.id, "url": url, "c": category or ""}))
 
 
 @bp.get("/open")
 @signed_in
 def open_item():
-    data = tokens.unsign(OPEN_PURPOSE, request.args.get("t", ""))
-    if not isinstance(data, list) or len(data) != 2:
+    data = tokens.unsign(OPEN_PURPOSE, request.args.get("t", ""), max_age=OPEN_LINK_DAYS * 86400)
+    if not isinstance(data, dict) or not isinstance(data.get("url"), str):
         abort(404)
-    url, category = data
-    services.record_open(current_user, category or None)
-    return redirect(safe_next(url, url_for("core.dashboard")), 303)
+    if data.get("u") == current_user.id:
+        services.record_open(current_user, data.get("c") or None)
+    return redirect(safe_next(data["url"], url_for("core.dashboard")), 303)
 
 
 @bp.get("/")
@@ -43,7 +45,10 @@ def settings():
 @bp.post("/learning")
 @signed_in
 def learning():
-    turn_on = request.form.get("learning") == "on"
+    choice = request.form.get("learning")
+    if choice not in ("on", "off"):
+        abort(400)
+    turn_on = choice == "on"
     services.set_learning(current_user, turn_on)
     flash(_("Your timeline now learns from what you open.") if turn_on else
           _("Your timeline no longer learns from what you open, and what it had learned is deleted."), "success")

@@ -1,4 +1,4 @@
-"""timeline: learning choice, learned topics, alert marks
+"""timeline: learning choice, learned topics, alerts sent
 
 Revision ID: 0007_timeline
 Revises: 0006_consultations
@@ -17,12 +17,14 @@ depends_on = None
 
 
 def upgrade():
-    op.create_table('timeline_alert_marks',
+    op.create_table('timeline_alerts_sent',
     sa.Column('council_id', sa.Integer(), nullable=False),
-    sa.Column('sent_until', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['council_id'], ['councils.id'], name=op.f('fk_timeline_alert_marks_council_id_councils')),
-    sa.PrimaryKeyConstraint('council_id', name=op.f('pk_timeline_alert_marks'))
+    sa.Column('item_key', sa.String(length=120), nullable=False),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['council_id'], ['councils.id'], name=op.f('fk_timeline_alerts_sent_council_id_councils')),
+    sa.PrimaryKeyConstraint('council_id', 'item_key', name=op.f('pk_timeline_alerts_sent'))
     )
+    op.create_index(op.f('ix_timeline_alerts_sent_sent_at'), 'timeline_alerts_sent', ['sent_at'], unique=False)
     op.create_table('timeline_learning',
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('enabled', sa.Boolean(), nullable=False),
@@ -43,4 +45,5 @@ def upgrade():
 def downgrade():
     op.drop_table('timeline_signals')
     op.drop_table('timeline_learning')
-    op.drop_table('timeline_alert_marks')
+    op.drop_index(op.f('ix_timeline_alerts_sent_sent_at'), table_name='timeline_alerts_sent')
+    op.drop_table('timeline_alerts_sent')

@@ -10,7 +10,7 @@ NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
 
 
 def item(object_id, *, wards=(), topic=None, days_old=10, closes_on=None, source="ideas"):
-    return TimelineItem(source, object_id, "New idea", f"Item {object_id}", f"/ideas/{object_id}",
+    return TimelineItem(source, object_id, "new", "New idea", f"Item {object_id}", f"/ideas/{object_id}",
                         NOW - timedelta(days=days_old), topic, tuple(wards), closes_on)
 
 

@@ -99,17 +99,24 @@ def test_filters_by_ward_status_and_dates(client, demo):
     assert in_ward and all(row["ward_code"] == ward for row in in_ward)
     accepted = _get_json(client, "/api/v1/ideas?status=accepted&limit=100")["data"]
     assert accepted and all(row["status"] == "accepted" for row in accepted)
-    since = date.today().replace(day=1).isoformat()
-    recent = _get_json(client, f"/api/v1/ideas?since={since}&limit=100")["data"]
-    assert all(row["created_at"][:10] >= since for row in recent)
-    everything = _get_json(client, "/api/v1/ideas?limit=100")["data"]
-    assert len(recent) < len(everything)
+    everything = json.loads(client.get("/open-data/ideas.json").get_data(as_text=True))
+    days = sorted(row["created_at"][:10] for row in everything)
+    since, until = days[len(days) // 3], days[len(days) // 2]
+    between = _get_json(client, f"/api/v1/ideas?since={since}&until={until}&limit=100")["data"]
+    assert between and len(between) < len(everything)
+    assert sorted(r["id"] for r in between) == sorted(r["id"] for r in everything if since <= r["created_at"][:10] <= until)
+    # An empty parameter is no filter.
+    assert _get_json(client, "/api/v1/ideas?limit=100&ward=&since=")["data"] == everything[:100]
 
 
 @pytest.mark.parametrize("query, message", [
     ("limit=0", "limit"), ("limit=101", "limit"), ("limit=ten", "limit"),
     ("since=yesterday", "since"), ("until=2026-13-01", "until"),
     ("cursor=not-a-cursor", "cursor"), ("cursor=WyJhIiwiYiJd", "cursor"),  # a list of the wrong length
+    ("cursor=WyJ4Il0", "cursor"),  # ["x"]: text where the key is a number
+    ("cursor=WzEwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDBd", "cursor"),  # a number no database holds
+    ("limit=%C2%B2", "limit"),  # "²" is a digit to Python, but not a number
+    ("status=open&colour=red", "colour"),  # a filter no dataset has
 ])
 def test_bad_parameters_get_a_clear_400(client, council, query, message):
     response = client.get(f"/api/v1/ideas?{query}")
@@ -118,9 +125,17 @@ def test_bad_parameters_get_a_clear_400(client, council, query, message):
     assert body["error"] == "bad_request" and body["message"].startswith(message)
 
 
-def test_unknown_dataset_is_a_json_404(client, council):
-    response = client.get("/api/v1/no-such-thing")
-    assert response.status_code == 404 and response.get_json()["error"] == "not_found"
+def test_a_filter_the_dataset_does_not_take_is_refused(client, council):
+    response = client.get("/api/v1/idea-arguments?status=open")
+    assert response.status_code == 400 and response.get_json()["message"].startswith("status")
+    assert client.get("/api/v1/wards?cursor=WzFd").status_code == 400  # [1] where a ward code is text
+
+
+def test_unknown_dataset_and_other_paths_are_json_errors(client, council):
+    for response, status in ((client.get("/api/v1/no-such-thing"), 404), (client.get("/api/v1/ideas/extra"), 404),
+                             (client.post("/api/v1/ideas"), 405)):
+        assert response.status_code == status and response.is_json and response.get_json()["error"], response
+        assert response.headers["Access-Control-Allow-Origin"] == "*"
 
 
 def test_current_etag_gets_304_and_a_change_gets_new_data(client, app, demo):
@@ -186,7 +201,7 @@ def test_every_dataset_downloads_with_the_fields_its_dictionary_lists(client, de
 
 
 MARKERS = {"name": "Zqxname", "email": "zqxmail", "dob": "1911-11-11", "postcode": "ZQ9 9QX",
-           "answer": "Zqxanswer", "appeal": "Zqxappeal", "flag": "Zqxflagnote"}
+           "answer": "Zqxanswer", "appeal": "Zqxappeal"}
 
 
 def _seed_markers(app) -> None:
@@ -204,8 +219,12 @@ def _seed_markers(app) -> None:
                                                date_of_birth=date(1911, 11, 11)))
         for i, answer in enumerate(db.session.scalars(select(Answer))):
             answer.text = MARKERS["postcode"] if i % 2 else MARKERS["answer"] + " my own circumstances"
-        for appeal in db.session.scalars(select(ModerationAppeal)):
-            appeal.statement = MARKERS["appeal"]
+        from app.ideas.models import Idea
+
+        # An appeal against a hiding, with the author's own words (the demo has none).
+        idea = db.session.scalars(select(Idea).where(Idea.author_id.isnot(None))).first()
+        db.session.add(ModerationAppeal(council_id=idea.council_id, object_type="idea", object_id=idea.id,
+                                        author_id=idea.author_id, statement=MARKERS["appeal"]))
         db.session.commit()
         assert db.session.scalar(select(db.func.count()).select_from(Answer)) > 0
 

@@ -96,24 +96,41 @@ def test_learning_is_off_until_turned_on_and_then_re_ranks_with_its_reason(app, 
     assert signals(app, resident) == {}  # turning it off deletes what it learned
 
 
-def test_open_links_are_signed_and_only_go_to_this_site(app, client, council, make_user, auth):
+def test_open_links_are_signed_for_their_person_and_only_go_to_this_site(app, client, council, make_user, auth):
     from app.core import tokens
 
-    auth.login(make_user(ward=council.wards[0]))
+    north = council.wards[0]
+    new_idea(app, make_user(), "Bus shelter on the hill", category="transport")
+    someone_else = make_user(ward=north)
+    auth.login(someone_else)
+    their_link = open_links(client)["Bus shelter on the hill"]
+    auth.logout()
+    resident = make_user(ward=north)
+    auth.login(resident)
     client.submit("/my-council/timeline/learning", {"learning": "on"})
+    # Another person's link still leads to the idea, but teaches this person's timeline nothing.
+    response = client.get(their_link)
+    assert response.status_code == 303 and response.headers["Location"].startswith("/ideas/")
+    assert signals(app, resident) == {}
     assert client.get("/my-council/timeline/open?t=forged").status_code == 404
     with app.test_request_context():
-        offsite = tokens.sign("timeline-open", ["https://evil.example/", "parks"])
-        other_purpose = tokens.sign("email-confirm", ["/ideas/1", "parks"])
+        offsite = tokens.sign("timeline-open", {"u": resident.id, "url": "https://evil.example/", "c": "parks"})
+        other_purpose = tokens.sign("email-confirm", {"u": resident.id, "url": "/ideas/1", "c": "parks"})
     response = client.get(f"/my-council/timeline/open?t={offsite}")
     assert response.status_code == 303 and response.headers["Location"] == "/my-council"
+    assert signals(app, resident) == {"parks": 1}
     assert client.get(f"/my-council/timeline/open?t={other_purpose}").status_code == 404
+    assert client.submit("/my-council/timeline/learning", {"learning": "maybe"}).status_code == 400
+    assert signals(app, resident) == {"parks": 1}  # an unknown choice changes nothing
 
 
 def test_timeline_pages_need_a_signed_in_person(client, council):
     for path in ("/my-council/timeline/", "/my-council/timeline/open?t=x"):
-        assert client.get(path).status_code in (302, 303)
-    assert client.post("/my-council/timeline/reset").status_code in (302, 303, 400)
+        response = client.get(path)
+        assert response.status_code in (302, 303) and "/sign-in" in response.headers["Location"]
+    for path in ("/my-council/timeline/reset", "/my-council/timeline/learning"):
+        response = client.submit(path, {"learning": "on"})
+        assert response.status_code in (302, 303) and "/sign-in" in response.headers["Location"]
 
 
 def test_alerts_go_to_people_who_chose_the_topic_or_ward_in_their_chosen_mode(app, council, make_user):
@@ -122,13 +139,10 @@ def test_alerts_go_to_people_who_chose_the_topic_or_ward_in_their_chosen_mode(ap
     weekly_topic = make_user(email="weekly@example.org")
     instant_ward = make_user(email="instant@example.org")
     only_lives_there = make_user(ward=south, email="lives@example.org")
-    not_interested = make_user(email="none@example.org")
     with app.app_context():
         set_interests(db.session.get(User, weekly_topic.id), ["transport"], [])
         set_interests(db.session.get(User, instant_ward.id), [], [south.id])
         set_mode(db.session.get(User, instant_ward.id), "timeline.alert", DeliveryMode.INSTANT)
-        start = datetime.now(timezone.utc) - timedelta(minutes=5)
-        assert services.send_alerts(start) == "0 alerts"  # the first run only sets the mark
     new_idea(app, author, "Crossing on South Road", category="transport", ward=south)
     new_idea(app, author, "Roses in the North park", category="parks", ward=north)
     with app.app_context():
@@ -138,13 +152,21 @@ def test_alerts_go_to_people_who_chose_the_topic_or_ward_in_their_chosen_mode(ap
         notes = db.session.scalars(select(Notification).where(Notification.kind == "timeline.alert")).all()
         assert sorted((n.user_id, n.in_digest) for n in notes) == sorted(
             [(weekly_topic.id, True), (instant_ward.id, False)])
+        assert only_lives_there.id not in {n.user_id for n in notes}  # living there is not choosing alerts
         assert all(n.link.startswith("/ideas/") for n in notes)
         mails = [m for m in outbox() if "Crossing on South Road" in m.subject]
         assert [m.to for m in mails] == ["instant@example.org"]
-        # Nothing new since: nothing sent twice.
+        # Each item is alerted once, however often the job runs.
         assert services.send_alerts() == "0 alerts"
         assert db.session.scalar(select(func.count()).select_from(Notification)) == 2
-    assert only_lives_there and not_interested
+    # Something older than a week is not news.
+    with app.app_context():
+        later = datetime.now(timezone.utc) + timedelta(days=8)
+        from app.timeline.models import AlertSent
+
+        db.session.execute(AlertSent.__table__.delete())
+        db.session.commit()
+        assert services.send_alerts(later) == "0 alerts"
 
 
 def test_download_and_deletion_include_what_the_timeline_learned(app, client, council, make_user, auth):
@@ -160,4 +182,7 @@ def test_download_and_deletion_include_what_the_timeline_learned(app, client, co
         from app.auth import services as accounts
 
         accounts.delete_account(db.session.get(User, resident.id))
+        from app.timeline.models import TimelineLearning
+
+        assert db.session.get(TimelineLearning, resident.id) is None
     assert signals(app, resident) == {}
