@@ -127,6 +127,9 @@ def demo_code() -> None:
 
 
 def register(app: Flask) -> None:
+    from app.budgeting.cli import pb_cli
+
+    app.cli.add_command(pb_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(demo)
     app.cli.add_command(jobs_cli)
