@@ -74,6 +74,16 @@ def labels(name: str, pairs) -> dict[str, str]:
     return cached
 
 
+def _from_iso(value):
+    """A date kept as text (in a notification's parameters) back as a date, for `|date`."""
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else value
+    except ValueError:
+        return value
+
+
 def money(amount: Decimal | float | int, currency: str = "GBP") -> str:
     return format_currency(amount, currency)
 
@@ -100,6 +110,7 @@ def install(app: Flask, babel: Babel) -> None:
         LANGUAGE_NAMES=LANGUAGE_NAMES,
     )
     app.jinja_env.filters.update(
+        from_iso=_from_iso,
         date=format_date,
         datetime=format_datetime,
         money=money,

@@ -116,11 +116,12 @@ def _static_version(app: Flask, filename: str) -> str | None:
 
 
 class _SessionInterface(SecureCookieSessionInterface):
-    """Static files never depend on the cookie; saying they do stops shared caches keeping them."""
+    """Static files and the open data API never depend on the cookie; saying they do stops shared
+    caches keeping them."""
 
     def save_session(self, app, session, response) -> None:
         super().save_session(app, session, response)
-        if request.endpoint == "static":
+        if request.endpoint == "static" or request.blueprint == "api":
             response.vary.discard("Cookie")
 
 
@@ -164,7 +165,8 @@ def install(app: Flask) -> None:
             response.cache_control.max_age = app.config["STATIC_MAX_AGE"]
             response.cache_control.immutable = True
             response.headers.pop("Expires", None)
-        elif request.endpoint != "static" and current_user and current_user.is_authenticated:
+        elif request.endpoint != "static" and request.blueprint != "api" and current_user and \
+                current_user.is_authenticated:
             # Personal pages must not be kept by shared caches or the back button of a shared PC.
             response.cache_control.private = True
             response.cache_control.no_store = True

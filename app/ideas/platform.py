@@ -57,7 +57,9 @@ def _response_rows(council_id: int, after: tuple | None = None):
 
 def _support_rows(council_id: int):
     """Supports per idea and day: how support grew, with nobody's name or ward in it."""
-    day = func.date(IdeaSupport.created_at)
+    # The day in UTC on both databases: PostgreSQL would otherwise use the session's time zone.
+    moment = IdeaSupport.created_at if db.engine.dialect.name == "sqlite" else func.timezone("UTC", IdeaSupport.created_at)
+    day = func.date(moment)
     query = (select(IdeaSupport.idea_id, day.label("day"), func.count().label("supports"))
              .join(Idea, Idea.id == IdeaSupport.idea_id)
              .where(Idea.council_id == council_id, Idea.hidden_at.is_(None))

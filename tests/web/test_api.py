@@ -247,3 +247,14 @@ def test_no_personal_data_in_any_dataset_or_api_answer(client, app, demo, genero
     for where, body in bodies.items():
         for what, marker in MARKERS.items():
             assert marker.lower() not in body.lower(), f"{what} found in {where}"
+
+
+def test_answers_are_the_same_for_everyone_so_shared_caches_may_keep_them(client, login_as):
+    login_as()
+    response = client.get("/api/v1/wards")
+    assert response.status_code == 200
+    assert "Cookie" not in response.headers.get("Vary", "")
+    assert response.cache_control.public and not response.cache_control.private
+    assert not response.cache_control.no_store
+    # Pages for a signed-in person stay private.
+    assert client.get("/my-council").cache_control.no_store
