@@ -67,6 +67,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
     app.register_blueprint(opendata_bp)
     app.register_blueprint(opendata_api_bp)
 
+    from app import budgeting  # noqa: F401  (ward budgets: tables and counting; pages to come)
     from app.timeline import bp as timeline_bp
 
     app.register_blueprint(timeline_bp)

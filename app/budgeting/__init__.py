@@ -1,4 +1,8 @@
 """Ward budgets: participatory budgeting from proposals to a verifiable result.
 
-`rules.py` (counting) and `pabulib.py` (the open ballot format) are plain code with no Flask;
-`cli.py` gives `flask pb count` over any Pabulib file."""
+`rules.py` (counting), `allocation.py` (sharing a total between wards) and `pabulib.py` (the
+open ballot file) are plain code with no Flask; `cli.py` gives `flask pb count` over any Pabulib
+file; `models.py` and `services.py` hold processes, projects and secret ballots (casting,
+changing, publishing a result anyone can recount). The pages are still to come."""
+
+from app.budgeting import models, platform  # noqa: E402,F401  (its tables; personal data)

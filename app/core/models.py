@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime, timezone
+from decimal import Decimal
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, Date, DateTime, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (JSON, Boolean, Date, DateTime, Enum, ForeignKey, Index, Integer, Numeric, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -91,6 +93,9 @@ class Ward(db.Model):
     name: Mapped[str] = mapped_column(String(120))
     code: Mapped[str] = mapped_column(String(20))  # ONS-style, e.g. W05000999
     population: Mapped[int | None] = mapped_column(Integer)
+    # 0 (least deprived ward) to 1 (most deprived), e.g. from the Welsh or English index of
+    # multiple deprivation; ward budgets can be weighted by it (app/budgeting/allocation.py).
+    deprivation_index: Mapped[Decimal | None] = mapped_column(Numeric(4, 3))
 
     council: Mapped[Council] = relationship(back_populates="wards")
 

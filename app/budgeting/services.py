@@ -1,0 +1,242 @@
+"""Ward budget processes: phases, who may vote, casting and changing a vote, and publishing a
+result anyone can recount. No request or template here."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.budgeting import pabulib, rules
+from app.budgeting.models import (Ballot, BallotChoice, BallotKind, BudgetProcess, BudgetProject, Channel, Phase,
+                                  ProjectStatus)
+from app.core import audit
+from app.core.bilingual import BilingualText
+from app.core.models import User
+from app.extensions import db
+
+
+class BallotRefused(Exception):
+    """The vote cannot be taken; the message says why, in words for the voter."""
+
+
+class BallotConflict(Exception):
+    """Another vote from the same person arrived at the same moment; theirs stands."""
+
+
+def phase(process: BudgetProcess, today: date | None = None) -> Phase:
+    if process.published_at is not None:
+        return Phase.RESULTS
+    if process.phase_override is not None:
+        return process.phase_override
+    today = today or datetime.now(timezone.utc).date()
+    if today > process.voting_until:
+        return Phase.COUNTING
+    for start, name in ((process.voting_from, Phase.VOTING), (process.costing_from, Phase.COSTING),
+                        (process.proposals_from, Phase.PROPOSALS)):
+        if today >= start:
+            return name
+    return Phase.UPCOMING
+
+
+def move_phase(process: BudgetProcess, to: Phase | None, actor: User) -> None:
+    """Staff move the phase by hand (None: back to the dates); audited."""
+    before = phase(process)
+    process.phase_override = to
+    audit.record("budget.phase_moved", obj=process, actor=actor,
+                 details={"from": before.value, "to": to.value if to else None})
+    db.session.commit()
+
+
+def ballot_projects(process: BudgetProcess) -> list[BudgetProject]:
+    """What is on the ballot: the feasible, costed projects."""
+    return [p for p in process.projects if p.status == ProjectStatus.FEASIBLE and p.cost is not None]
+
+
+def age_on(born: date, today: date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def why_not_eligible(process: BudgetProcess, user: User, today: date | None = None) -> str | None:
+    """None if the person may vote in this process; otherwise the reason, for them to read."""
+    today = today or datetime.now(timezone.utc).date()
+    if user.council_id != process.council_id or user.ward_id != process.ward_id:
+        return str(_l("Only residents of %(ward)s ward can vote in this budget.", ward=process.ward.name))
+    if process.verification is not None and (user.verified_at is None or
+                                             user.verification_method != process.verification) \
+            and not (process.verification.value == "email" and user.email_confirmed_at is not None):
+        return str(_l("This vote needs you to confirm who you are first."))
+    if process.minimum_age:
+        if user.date_of_birth is None:
+            return str(_l("Tell us your date of birth in your account: this vote is for people aged %(age)s "
+                          "or over.", age=process.minimum_age))
+        if age_on(user.date_of_birth, today) < process.minimum_age:
+            return str(_l("This vote is for people aged %(age)s or over.", age=process.minimum_age))
+    return None
+
+
+def check_choices(process: BudgetProcess, project_ids: list[int]) -> list[BudgetProject]:
+    """The chosen projects, or BallotRefused saying what is wrong with the choice."""
+    on_ballot = {p.id: p for p in ballot_projects(process)}
+    chosen = [on_ballot[i] for i in dict.fromkeys(project_ids) if i in on_ballot]
+    if len(chosen) != len(set(project_ids)):
+        raise BallotRefused(str(_l("Choose only projects on this ballot.")))
+    if not chosen:
+        raise BallotRefused(str(_l("Choose at least one project.")))
+    if process.ballot_kind == BallotKind.KNAPSACK:
+        total = sum((p.cost for p in chosen), Decimal(0))
+        if total > process.budget:
+            raise BallotRefused(str(_l("Your projects cost %(total)s, more than the %(budget)s to spend. Take out "
+                                       "one or more.", total=f"£{total:,.0f}", budget=f"£{process.budget:,.0f}")))
+    elif process.max_choices and len(chosen) > process.max_choices:
+        raise BallotRefused(str(lazy_ngettext("Choose at most %(num)s project.", "Choose at most %(num)s projects.",
+                                              process.max_choices)))
+    return chosen
+
+
+def voter_key(user: User) -> str:
+    return f"user:{user.id}"
+
+
+def current_ballot(process: BudgetProcess, key: str) -> Ballot | None:
+    return db.session.scalar(select(Ballot).where(Ballot.process_id == process.id, Ballot.voter_key == key,
+                                                  Ballot.is_current.is_(True)))
+
+
+def cast(process: BudgetProcess, user: User, project_ids: list[int], channel: Channel = Channel.ONLINE,
+         today: date | None = None) -> Ballot:
+    """Take (or change) a person's vote. The earlier ballot stays in the history, no longer
+    counted. Two votes from one person at the same moment: the database's unique index on
+    current ballots lets one through; the other gets BallotConflict, and nothing of it is saved."""
+    if phase(process, today) != Phase.VOTING:
+        raise BallotRefused(str(_l("Voting is not open for this budget.")))
+    reason = why_not_eligible(process, user, today)
+    if reason:
+        raise BallotRefused(reason)
+    chosen = check_choices(process, project_ids)
+    return _store(process, voter_key(user), chosen, channel)
+
+
+def _store(process: BudgetProcess, key: str, chosen: list[BudgetProject], channel: Channel) -> Ballot:
+    process_id = process.id
+    chosen_ids = [p.id for p in chosen]
+    # The write must start the transaction (SQLite then waits for a busy database, rather than
+    # failing on a read transaction that cannot be upgraded).
+    db.session.commit()
+    now = datetime.now(timezone.utc)
+    try:
+        db.session.execute(update(Ballot).where(Ballot.process_id == process_id, Ballot.voter_key == key,
+                                                Ballot.is_current.is_(True))
+                           .values(is_current=False, replaced_at=now))
+        ballot = Ballot(process_id=process_id, voter_key=key, channel=channel, is_current=True,
+                        reference=secrets.token_hex(4).upper(), cast_at=now,
+                        choices=[BallotChoice(project_id=i) for i in chosen_ids])
+        db.session.add(ballot)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise BallotConflict(str(_l("Your vote was being changed at the same moment. Look at your vote and try "
+                                    "again if it is not what you chose."))) from None
+    return ballot
+
+
+def has_voted(process: BudgetProcess, user: User) -> Channel | None:
+    """What staff may know: whether someone voted, and how. Never what they chose."""
+    ballot = current_ballot(process, voter_key(user))
+    return ballot.channel if ballot else None
+
+
+# --- The result ------------------------------------------------------------------------------
+
+def _counted(process: BudgetProcess) -> list[Ballot]:
+    return list(db.session.scalars(select(Ballot).where(Ballot.process_id == process.id,
+                                                        Ballot.is_current.is_(True)).order_by(Ballot.id)))
+
+
+def count(process: BudgetProcess) -> dict:
+    """Count the current ballots with the process's rule: what is selected, votes per project,
+    money allocated and left, turnout by channel."""
+    projects = ballot_projects(process)
+    ballots = _counted(process)
+    election = rules.Election.of(process.budget, {str(p.id): p.cost for p in projects},
+                                 [[str(c.project_id) for c in b.choices] for b in ballots])
+    selected = rules.count(election, process.rule, process.utility,
+                           process.completion if process.rule == "equal-shares" else "none")
+    votes = {str(p.id): 0 for p in projects}
+    for ballot in ballots:
+        for choice in ballot.choices:
+            votes[str(choice.project_id)] = votes.get(str(choice.project_id), 0) + 1
+    spent = sum((p.cost for p in projects if str(p.id) in selected), Decimal(0))
+    channels: dict[str, int] = {}
+    for ballot in ballots:
+        channels[ballot.channel.value] = channels.get(ballot.channel.value, 0) + 1
+    return {"selected": selected, "votes": votes, "spent": str(spent), "left": str(process.budget - spent),
+            "ballots": len(ballots), "by_channel": channels}
+
+
+def ballot_file(process: BudgetProcess, voter_ids: dict[int, str]) -> str:
+    """The anonymised election in Pabulib format: projects, and each counted ballot under a
+    random voter id, with the channel it came through and nothing about the person."""
+    projects = ballot_projects(process)
+    ballots = _counted(process)
+    votes = {p.id: 0 for p in projects}
+    for ballot in ballots:
+        for choice in ballot.choices:
+            votes[choice.project_id] = votes.get(choice.project_id, 0) + 1
+    title = BilingualText.of(process.title)
+    meta = {"description": title.en or title.cy, "country": "United Kingdom",
+            "unit": process.ward.council.name("en"), "subunit": process.ward.name,
+            "instance": str(process.voting_until.year), "num_projects": str(len(projects)),
+            "num_votes": str(len(ballots)), "budget": f"{process.budget:f}".rstrip("0").rstrip("."),
+            "vote_type": "approval", "rule": "greedy" if process.rule == "greedy" else "equal-shares",
+            "date_begin": process.voting_from.strftime("%d.%m.%Y"),
+            "date_end": process.voting_until.strftime("%d.%m.%Y"), "language": "english, welsh"}
+    if process.ballot_kind == BallotKind.APPROVAL and process.max_choices:
+        meta["max_length"] = str(process.max_choices)
+    if process.ballot_kind == BallotKind.KNAPSACK:
+        meta["max_sum_cost"] = meta["budget"]
+    pb = pabulib.PbFile(
+        meta=meta, project_columns=["project_id", "cost", "votes", "name"],
+        projects={str(p.id): {"project_id": str(p.id), "cost": f"{p.cost:f}".rstrip("0").rstrip("."),
+                              "votes": str(votes.get(p.id, 0)), "name": BilingualText.of(p.title).en}
+                  for p in projects},
+        vote_columns=["voter_id", "vote", "voting_method"],
+        votes=[{"voter_id": voter_ids[b.id], "vote": ",".join(str(c.project_id) for c in
+                                                            sorted(b.choices, key=lambda c: c.project_id)),
+                "voting_method": b.channel.value} for b in ballots])
+    return pabulib.write(pb)
+
+
+def publish_result(process: BudgetProcess, actor: User, today: date | None = None) -> None:
+    """Count, write the ballot file once with its SHA-256, and cut every link between people
+    and ballots (each voter key becomes a random id). Only after voting has closed."""
+    if process.published_at is not None:
+        raise BallotRefused(str(_l("The result is already published.")))
+    if phase(process, today) != Phase.COUNTING:
+        raise BallotRefused(str(_l("The result can be published only after voting has closed.")))
+    result = count(process)
+    # One random id per voter, for every row of their history: the file and the table agree,
+    # and neither says who anyone is.
+    keys = db.session.execute(select(Ballot.id, Ballot.voter_key).where(Ballot.process_id == process.id)).all()
+    random_ids = {key: secrets.token_hex(8) for key in {k for _i, k in keys}}
+    text = ballot_file(process, {ballot_id: random_ids[key] for ballot_id, key in keys})
+    for key, random_id in random_ids.items():
+        db.session.execute(update(Ballot).where(Ballot.process_id == process.id, Ballot.voter_key == key)
+                           .values(voter_key=f"anon:{random_id}"))
+    process.ballot_file = text
+    process.ballot_file_sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    process.result = result
+    process.published_at = datetime.now(timezone.utc)
+    audit.record("budget.result_published", obj=process, actor=actor,
+                 details={"sha256": process.ballot_file_sha256, "ballots": result["ballots"]})
+    db.session.commit()
+
+
+def turnout(process: BudgetProcess) -> int:
+    return db.session.scalar(select(func.count()).select_from(Ballot).where(
+        Ballot.process_id == process.id, Ballot.is_current.is_(True))) or 0
