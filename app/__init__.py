@@ -67,7 +67,9 @@ def create_app(config: type[Config] | None = None) -> Flask:
     app.register_blueprint(opendata_bp)
     app.register_blueprint(opendata_api_bp)
 
-    from app import budgeting  # noqa: F401  (ward budgets: tables and counting; pages to come)
+    from app.budgeting import bp as budgeting_bp
+
+    app.register_blueprint(budgeting_bp)
     from app.timeline import bp as timeline_bp
 
     app.register_blueprint(timeline_bp)

@@ -1,4 +1,4 @@
-"""What ward budgets plug into the platform so far: personal data (download and deletion)."""
+"""What ward budgets plug into the platform: the dashboard card, demo data, personal data."""
 from __future__ import annotations
 
 import secrets
@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 
 from app.budgeting.models import Ballot, BudgetProcess
 from app.budgeting.services import voter_key
-from app.core.registry import account_erasers, personal_data_exporters
+from app.core.registry import Section, account_erasers, dashboard_sections, demo_loaders, personal_data_exporters
 from app.extensions import db
 
 
@@ -29,3 +29,31 @@ def _erase(user):
 
 personal_data_exporters.register("ward_budgets", _export)
 account_erasers.register("ward_budgets", _erase)
+
+
+def _dashboard(user):
+    """Votes in the person's ward: open ones, whether they have voted, and published results."""
+    from flask_babel import lazy_gettext as _l
+
+    from app.budgeting import services
+    from app.budgeting.models import Phase
+
+    if not user.ward_id:
+        return None
+    processes = db.session.scalars(select(BudgetProcess).where(BudgetProcess.ward_id == user.ward_id)
+                                   .order_by(BudgetProcess.voting_until.desc()).limit(3)).all()
+    shown = [(p, services.phase(p), services.has_voted(p, user)) for p in processes]
+    shown = [(p, phase, voted) for p, phase, voted in shown if phase in (Phase.VOTING, Phase.RESULTS)]
+    if not shown:
+        return None
+    return Section(str(_l("Your ward's budget")), "budgeting/_dashboard.html", {"processes": shown})
+
+
+def _load_demo(council):
+    from app.budgeting.demo import load
+
+    load(council)
+
+
+dashboard_sections.register("budgeting", _dashboard, order=5)
+demo_loaders.register("budgeting", _load_demo, order=60)
