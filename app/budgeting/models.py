@@ -123,3 +123,19 @@ class BallotChoice(db.Model):
     __tablename__ = "budget_ballot_choices"
     ballot_id: Mapped[int] = mapped_column(ForeignKey("budget_ballots.id", ondelete="CASCADE"), primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("budget_projects.id", ondelete="CASCADE"), primary_key=True)
+
+
+class PaperEntry(db.Model):
+    """A paper ballot as keyed in by one member of staff. Two matching entries by different
+    staff make it a ballot; a mismatch is listed for a third person to key it again."""
+    __tablename__ = "budget_paper_entries"
+    __table_args__ = (UniqueConstraint("process_id", "paper", "keyed_by_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[int] = mapped_column(ForeignKey("budget_processes.id", ondelete="CASCADE"), index=True)
+    paper: Mapped[str] = mapped_column(String(40))  # the number printed on the ballot paper
+    voter_email: Mapped[str | None] = mapped_column(String(254))  # only to find an online vote by the same person
+    choices: Mapped[list] = mapped_column(JSON, default=list)  # project ids, sorted
+    keyed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    keyed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # What became of the paper once two entries agreed: "counted", or "online vote counts".
+    outcome: Mapped[str | None] = mapped_column(String(30))

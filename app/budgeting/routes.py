@@ -15,7 +15,7 @@ from app.budgeting import bp, services
 from app.budgeting.forms import BallotForm
 from app.budgeting.models import BallotKind, BudgetProcess, BudgetProject, Phase
 from app.core.access import public, signed_in
-from app.core.bilingual import pick_for_reader
+from app.core.bilingual import BilingualText, pick_for_reader
 from app.core.charts import hbar_chart
 from app.core.tenancy import current_council, get_scoped_or_404, scoped
 from app.core.web import render_page
@@ -151,3 +151,148 @@ def ballots_file(process_id: int):
     response.cache_control.public = True
     response.cache_control.max_age = 3600
     return response.make_conditional(request)
+
+
+# --- Staff ---------------------------------------------------------------------------------------
+from app.budgeting.allocation import AllocationError  # noqa: E402
+from app.budgeting.forms import PaperBallotForm, PhaseForm, ProcessForm, ProjectForm  # noqa: E402
+from app.budgeting.models import ProjectStatus  # noqa: E402
+from app.core.access import role_required  # noqa: E402
+from app.core.models import Role, VerificationMethod, Ward  # noqa: E402
+
+staff_only = role_required(Role.STAFF, Role.ADMIN)
+
+
+@bp.get("/manage")
+@staff_only
+def manage():
+    processes = db.session.scalars(scoped(BudgetProcess).order_by(BudgetProcess.voting_until.desc(),
+                                                                 BudgetProcess.id.desc())).all()
+    return render_template("budgeting/manage.html", processes=processes, phase_of=services.phase,
+                           turnout=services.turnout)
+
+
+@bp.route("/manage/new", methods=["GET", "POST"])
+@staff_only
+def new_process():
+    wards = db.session.scalars(scoped(Ward).order_by(Ward.name)).all()
+    form = ProcessForm(wards=wards)
+    if form.validate_on_submit():
+        chosen = [w for w in wards if w.id in set(form.wards.data)]
+        try:
+            services.create_processes(
+                current_council().id, chosen, title=form.title.data.as_dict(),
+                summary=form.summary.data.as_dict(), total=form.total.data, formula=form.formula.data,
+                actor=current_user, ballot_kind=BallotKind(form.ballot_kind.data),
+                max_choices=form.max_choices.data if form.ballot_kind.data == "approval" else None,
+                rule=form.rule.data, utility="cost", completion="add1" if form.rule.data == "equal-shares" else "none",
+                proposals_from=form.proposals_from.data, costing_from=form.costing_from.data,
+                voting_from=form.voting_from.data, voting_until=form.voting_until.data,
+                verification=VerificationMethod(form.verification.data) if form.verification.data else None,
+                minimum_age=form.minimum_age.data)
+        except AllocationError:
+            db.session.rollback()
+            form.formula.errors.append(_("A ward has no population or deprivation figure for this formula. "
+                                         "Add the figures in the wards' settings, or share the total equally."))
+        else:
+            flash(ngettext_budgets(len(chosen)), "success")
+            return redirect(url_for("budgeting.manage"), 303)
+    return render_template("budgeting/process_form.html", form=form)
+
+
+def ngettext_budgets(count: int) -> str:
+    from flask_babel import ngettext
+
+    return ngettext("%(num)s ward budget created.", "%(num)s ward budgets created.", count)
+
+
+@bp.get("/<int:process_id>/manage")
+@staff_only
+def manage_process(process_id: int):
+    process = _process_or_404(process_id)
+    phase_form = PhaseForm(data={"phase": process.phase_override.value if process.phase_override else ""})
+    return render_template("budgeting/manage_process.html", process=process, phase=services.phase(process),
+                           Phase=Phase, phase_form=phase_form, channels=services.turnout_by_channel(process),
+                           papers=services.papers_needing_attention(process))
+
+
+@bp.route("/<int:process_id>/projects/new", methods=["GET", "POST"], endpoint="new_project")
+@bp.route("/<int:process_id>/projects/<int:project_id>", methods=["GET", "POST"])
+@staff_only
+def edit_project(process_id: int, project_id: int | None = None):
+    process = _process_or_404(process_id)
+    project = None
+    if project_id is not None:
+        project = db.session.get(BudgetProject, project_id)
+        if project is None or project.process_id != process.id:
+            abort(404)
+    form = ProjectForm(obj=None, data=None if project is None else {
+        "title": BilingualText.of(project.title), "description": BilingualText.of(project.description),
+        "cost": int(project.cost) if project.cost is not None else None, "status": project.status.value,
+        "feasibility_note": project.feasibility_note, "infeasible_reason": project.infeasible_reason})
+    if form.validate_on_submit():
+        services.save_project(process, project, current_user, title=form.title.data.as_dict(),
+                              description=form.description.data.as_dict(),
+                              cost=Decimal(form.cost.data) if form.cost.data is not None else None,
+                              status=ProjectStatus(form.status.data), feasibility_note=form.feasibility_note.data or "",
+                              infeasible_reason=form.infeasible_reason.data or "")
+        flash(_("The project is saved."), "success")
+        return redirect(url_for("budgeting.manage_process", process_id=process.id), 303)
+    return render_template("budgeting/project_form.html", form=form, process=process, project=project)
+
+
+@bp.post("/<int:process_id>/phase")
+@staff_only
+def move_phase(process_id: int):
+    process = _process_or_404(process_id)
+    form = PhaseForm()
+    if form.validate_on_submit():
+        services.move_phase(process, Phase(form.phase.data) if form.phase.data else None, current_user)
+        flash(_("The phase is changed."), "success")
+    return redirect(url_for("budgeting.manage_process", process_id=process.id), 303)
+
+
+@bp.post("/<int:process_id>/publish")
+@staff_only
+def publish(process_id: int):
+    process = _process_or_404(process_id)
+    try:
+        services.publish_result(process, current_user)
+    except services.BallotRefused as refused:
+        flash(str(refused), "error")
+        return redirect(url_for("budgeting.manage_process", process_id=process.id), 303)
+    flash(_("The result is published."), "success")
+    return redirect(url_for("budgeting.detail", process_id=process.id), 303)
+
+
+@bp.route("/<int:process_id>/paper", methods=["GET", "POST"])
+@staff_only
+def paper(process_id: int):
+    process = _process_or_404(process_id)
+    options = [(p, f"{pick_for_reader(p.title)['text']} ({pounds(p.cost)})") for p in services.ballot_projects(process)]
+    form = PaperBallotForm(projects=options)
+    problem = None
+    if form.validate_on_submit():
+        try:
+            outcome = services.key_paper(process, current_user, form.paper.data, form.email.data,
+                                         form.projects.data or [])
+        except services.BallotRefused as refused:
+            problem = str(refused)
+        except services.BallotConflict as conflict:
+            problem = str(conflict)
+        else:
+            flash(paper_outcome_label(outcome, form.paper.data.strip()), "success")
+            return redirect(url_for("budgeting.paper", process_id=process.id), 303)
+    return render_page("budgeting/paper.html", status=400 if request.method == "POST" else 200, process=process,
+                       form=form, problem=problem, papers=services.papers_needing_attention(process))
+
+
+@bp.app_template_global()
+def paper_outcome_label(outcome: str, paper: str = "") -> str:
+    return {services.PAPER_WAITING: _("Paper %(paper)s is keyed in once. Someone else now keys it a second time.",
+                                      paper=paper),
+            services.PAPER_COUNTED: _("Paper %(paper)s: both entries agree, and the ballot is counted.", paper=paper),
+            services.PAPER_ONLINE_WINS: _("Paper %(paper)s: this voter also voted online, so their online vote "
+                                          "counts and this paper does not.", paper=paper),
+            services.PAPER_MISMATCH: _("Paper %(paper)s: the entries do not agree. A third person should key it "
+                                       "in.", paper=paper)}[outcome]

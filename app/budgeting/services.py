@@ -240,3 +240,115 @@ def publish_result(process: BudgetProcess, actor: User, today: date | None = Non
 def turnout(process: BudgetProcess) -> int:
     return db.session.scalar(select(func.count()).select_from(Ballot).where(
         Ballot.process_id == process.id, Ballot.is_current.is_(True))) or 0
+
+
+# --- Setting up ---------------------------------------------------------------------------------
+
+def create_processes(council_id: int, wards: list, *, title: dict, summary: dict, total: int, formula: str,
+                     actor: User, **settings) -> list[BudgetProcess]:
+    """One process per ward, each with its share of `total` by the formula (allocation.py).
+    AllocationError (missing figures) leaves nothing created."""
+    from app.budgeting.allocation import WardFigures, share
+
+    shares = share(total, [WardFigures(w.id, w.population, w.deprivation_index) for w in wards], formula)
+    created = []
+    for ward in wards:
+        named = {code: f"{text}: {ward.name}" if text else "" for code, text in title.items()}
+        process = BudgetProcess(council_id=council_id, ward_id=ward.id, title=named, summary=summary,
+                                budget=Decimal(shares[ward.id]), allocation_formula=formula,
+                                allocation_total=Decimal(total), **settings)
+        db.session.add(process)
+        created.append(process)
+    db.session.flush()
+    for process in created:
+        audit.record("budget.process_created", obj=process, actor=actor,
+                     details={"ward_id": process.ward_id, "budget": str(process.budget), "formula": formula})
+    db.session.commit()
+    return created
+
+
+def save_project(process: BudgetProcess, project: BudgetProject | None, actor: User, **values) -> BudgetProject:
+    if project is None:
+        project = BudgetProject(process_id=process.id)
+        db.session.add(project)
+    for name, value in values.items():
+        setattr(project, name, value)
+    db.session.flush()
+    audit.record("budget.project_saved", obj=project, actor=actor, council_id=process.council_id,
+                 details={"process_id": process.id, "status": project.status.value,
+                          "cost": str(project.cost) if project.cost is not None else None})
+    db.session.commit()
+    return project
+
+
+# --- Paper ballots, keyed twice ------------------------------------------------------------------
+
+PAPER_WAITING, PAPER_COUNTED, PAPER_ONLINE_WINS, PAPER_MISMATCH = "waiting", "counted", "online vote counts", "mismatch"
+
+
+def key_paper(process: BudgetProcess, staff: User, paper: str, email: str | None, project_ids: list[int]) -> str:
+    """Key in one paper ballot. The first entry waits for a second by someone else; two that
+    agree make the ballot (or, when the voter also voted online, the online vote counts and the
+    paper is listed as a conflict); entries that disagree are listed for a third person."""
+    from app.budgeting.models import PaperEntry
+
+    if phase(process) not in (Phase.VOTING, Phase.COUNTING):
+        raise BallotRefused(str(_l("Paper ballots can be keyed in only during voting and before the result.")))
+    paper = paper.strip()
+    chosen = check_choices(process, project_ids)
+    choice_ids = sorted(p.id for p in chosen)
+    email = (email or "").strip().lower() or None
+    entries = db.session.scalars(select(PaperEntry).where(PaperEntry.process_id == process.id,
+                                                          PaperEntry.paper == paper)).all()
+    if any(e.outcome for e in entries):
+        raise BallotRefused(str(_l("Paper %(paper)s has already been counted.", paper=paper)))
+    if any(e.keyed_by_id == staff.id for e in entries):
+        raise BallotRefused(str(_l("You have keyed in paper %(paper)s already: someone else keys it the second "
+                                   "time.", paper=paper)))
+    entry = PaperEntry(process_id=process.id, paper=paper, voter_email=email, choices=choice_ids, keyed_by_id=staff.id)
+    db.session.add(entry)
+    audit.record("budget.paper_keyed", obj=process, actor=staff, details={"paper": paper})
+    match = next((e for e in entries if e.choices == choice_ids and e.voter_email == email), None)
+    if match is None:
+        db.session.commit()
+        return PAPER_MISMATCH if entries else PAPER_WAITING
+    voter = None
+    if email:
+        voter = db.session.scalar(select(User).where(User.council_id == process.council_id,
+                                                     func.lower(User.email) == email, User.deleted_at.is_(None)))
+    key = voter_key(voter) if voter is not None else f"paper:{paper}"
+    online = current_ballot(process, key) if voter is not None else None
+    if online is not None and online.channel != Channel.PAPER:
+        outcome = PAPER_ONLINE_WINS  # the stated rule: a person's online vote counts, not their paper one
+    else:
+        outcome = PAPER_COUNTED
+    entry.outcome = match.outcome = outcome
+    db.session.commit()
+    if outcome == PAPER_COUNTED:
+        _store(process, key, chosen, Channel.PAPER)
+    return outcome
+
+
+def papers_needing_attention(process: BudgetProcess) -> list[tuple[str, str, int]]:
+    """(paper, what is wrong, entries so far): papers whose entries disagree, and papers whose
+    voter also voted online (the online vote counted)."""
+    from app.budgeting.models import PaperEntry
+
+    entries = db.session.scalars(select(PaperEntry).where(PaperEntry.process_id == process.id)
+                                 .order_by(PaperEntry.paper, PaperEntry.id)).all()
+    by_paper: dict[str, list] = {}
+    for entry in entries:
+        by_paper.setdefault(entry.paper, []).append(entry)
+    listed = []
+    for paper, group in by_paper.items():
+        if any(e.outcome == PAPER_ONLINE_WINS for e in group):
+            listed.append((paper, PAPER_ONLINE_WINS, len(group)))
+        elif not any(e.outcome for e in group) and len(group) >= 2:
+            listed.append((paper, PAPER_MISMATCH, len(group)))
+    return listed
+
+
+def turnout_by_channel(process: BudgetProcess) -> dict[str, int]:
+    rows = db.session.execute(select(Ballot.channel, func.count()).where(
+        Ballot.process_id == process.id, Ballot.is_current.is_(True)).group_by(Ballot.channel)).all()
+    return {channel.value: n for channel, n in rows}

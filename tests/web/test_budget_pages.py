@@ -126,3 +126,35 @@ def test_budget_pages_are_valid_html_light_and_have_one_h1(app, client, council,
     assert validate_html(html, tmp_path) == []
     for path in ("/budgets/", f"/budgets/{process_id}"):
         assert page_weight(client, path) < PAGE_BUDGET_BYTES
+
+
+def test_fifty_simultaneous_vote_requests_from_one_person_leave_one_current_ballot(app, council, make_user,
+                                                                                  process_id):  # noqa: F811
+    """Over HTTP, outside any per-test transaction: every answer is the receipt (saved) or the
+    vote page again with the conflict explained, never a 500."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.web.test_ideas import signed_in_client
+
+    ids = project_ids(app, process_id)
+    first = signed_in_client(app, make_user(ward=council.wards[0]))
+    token = first.csrf_token()
+    cookie = first.get_cookie("session")
+    clients = []
+    for _ in range(50):
+        c = app.test_client()
+        c.set_cookie(cookie.key, cookie.value, domain=cookie.domain)
+        clients.append(c)
+
+    def vote(pair):
+        n, c = pair
+        response = c.post(f"/budgets/{process_id}/vote", data={"csrf_token": token, "projects": [ids[n % 10]]})
+        return response.status_code, response.headers.get("Location", "")
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        answers = list(pool.map(vote, enumerate(clients)))
+    assert all(status == 303 and (where.endswith("/receipt") or where.endswith("/vote")) for status, where in answers), answers
+    saved = sum(1 for _s, where in answers if where.endswith("/receipt"))
+    with app.app_context():
+        ballots = db.session.scalars(select(Ballot).where(Ballot.process_id == process_id)).all()
+    assert sum(b.is_current for b in ballots) == 1 and len(ballots) == saved
