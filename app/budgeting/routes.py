@@ -100,25 +100,32 @@ def vote(process_id: int):
     process = _process_or_404(process_id)
     phase = services.phase(process)
     reason = services.why_not_eligible(process, current_user) if phase == Phase.VOTING else None
-    mine = services.current_ballot(process, services.voter_key(current_user))
-    form = _ballot_form(process, request.form if request.method == "POST" else None,
-                        data={"projects": [c.project_id for c in mine.choices]} if mine else None)
     problem = None
-    if request.method == "POST" and phase == Phase.VOTING and not reason and form.validate():
+    if request.method == "POST" and phase == Phase.VOTING and not reason:
+        # The ids are checked by services.cast against this ballot (the CSRF token already was,
+        # for every post): no form is built unless the page has to be shown again.
+        chosen_ids = [int(v) for v in request.form.getlist("projects") if v.isascii() and v.isdigit()]
         try:
-            services.cast(process, current_user, form.projects.data or [])
+            if len(chosen_ids) != len(request.form.getlist("projects")):
+                raise services.BallotRefused(str(_l("Choose only projects on this ballot.")))
+            services.cast(process, current_user, chosen_ids)
         except services.BallotRefused as refused:
             problem = str(refused)
         except services.BallotConflict as conflict:
             flash(str(conflict), "error")
             return redirect(url_for("budgeting.vote", process_id=process.id), 303)
         else:
-            flash(_("Your vote is saved. You can change it until voting closes."), "success")
             return redirect(url_for("budgeting.receipt", process_id=process.id), 303)
+        form = _ballot_form(process, request.form)  # shown again, with the choices as sent
+        mine = None
+    else:
+        mine = services.current_ballot(process, services.voter_key(current_user))
+        form = _ballot_form(process, data={"projects": [c.project_id for c in mine.choices]} if mine else None)
     chosen = form.projects.data or []
-    status = 400 if request.method == "POST" else 200
-    return render_page("budgeting/vote.html", status=status, process=process, phase=phase, Phase=Phase, form=form,
-                       reason=reason, problem=problem, has_voted=mine is not None,
+    has_voted = mine is not None if request.method == "GET" else \
+        services.current_ballot(process, services.voter_key(current_user)) is not None
+    return render_page("budgeting/vote.html", status=400 if request.method == "POST" else 200, process=process,
+                       phase=phase, Phase=Phase, form=form, reason=reason, problem=problem, has_voted=has_voted,
                        spent=_chosen_total(process, chosen), BallotKind=BallotKind)
 
 

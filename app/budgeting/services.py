@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.budgeting import pabulib, rules
@@ -109,7 +110,7 @@ def current_ballot(process: BudgetProcess, key: str) -> Ballot | None:
 
 
 def cast(process: BudgetProcess, user: User, project_ids: list[int], channel: Channel = Channel.ONLINE,
-         today: date | None = None) -> Ballot:
+         today: date | None = None) -> CastBallot:
     """Take (or change) a person's vote. The earlier ballot stays in the history, no longer
     counted. Two votes from one person at the same moment: the database's unique index on
     current ballots lets one through; the other gets BallotConflict, and nothing of it is saved."""
@@ -122,27 +123,41 @@ def cast(process: BudgetProcess, user: User, project_ids: list[int], channel: Ch
     return _store(process, voter_key(user), chosen, channel)
 
 
-def _store(process: BudgetProcess, key: str, chosen: list[BudgetProject], channel: Channel) -> Ballot:
+@dataclass(frozen=True)
+class CastBallot:
+    id: int
+    reference: str
+
+
+def _store(process: BudgetProcess, key: str, chosen: list[BudgetProject], channel: Channel) -> CastBallot:
     process_id = process.id
     chosen_ids = [p.id for p in chosen]
-    # The write must start the transaction (SQLite then waits for a busy database, rather than
-    # failing on a read transaction that cannot be upgraded).
-    db.session.commit()
-    now = datetime.now(timezone.utc)
+    session = db.session()
+    # Nothing read so far changes here: keep it loaded through the commits, and write with plain
+    # statements rather than the ORM's unit of work (a vote is the busiest write; bench/budgeting.py).
+    expire, session.expire_on_commit = session.expire_on_commit, False
     try:
-        db.session.execute(update(Ballot).where(Ballot.process_id == process_id, Ballot.voter_key == key,
-                                                Ballot.is_current.is_(True))
-                           .values(is_current=False, replaced_at=now))
-        ballot = Ballot(process_id=process_id, voter_key=key, channel=channel, is_current=True,
-                        reference=secrets.token_hex(4).upper(), cast_at=now,
-                        choices=[BallotChoice(project_id=i) for i in chosen_ids])
-        db.session.add(ballot)
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise BallotConflict(str(_l("Your vote was being changed at the same moment. Look at your vote and try "
-                                    "again if it is not what you chose."))) from None
-    return ballot
+        # The write must start the transaction (SQLite then waits for a busy database, rather than
+        # failing on a read transaction that cannot be upgraded).
+        session.commit()
+        now = datetime.now(timezone.utc)
+        reference = secrets.token_hex(4).upper()
+        try:
+            session.execute(update(Ballot).where(Ballot.process_id == process_id, Ballot.voter_key == key,
+                                                 Ballot.is_current.is_(True))
+                            .values(is_current=False, replaced_at=now))
+            ballot_id = session.execute(insert(Ballot).values(
+                process_id=process_id, voter_key=key, channel=channel, is_current=True, reference=reference,
+                cast_at=now).returning(Ballot.id)).scalar_one()
+            session.execute(insert(BallotChoice), [{"ballot_id": ballot_id, "project_id": i} for i in chosen_ids])
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            raise BallotConflict(str(_l("Your vote was being changed at the same moment. Look at your vote and "
+                                        "try again if it is not what you chose."))) from None
+    finally:
+        session.expire_on_commit = expire
+    return CastBallot(ballot_id, reference)
 
 
 def has_voted(process: BudgetProcess, user: User) -> Channel | None:
