@@ -94,6 +94,23 @@ def upgrade():
     sa.ForeignKeyConstraint(['project_id'], ['budget_projects.id'], name=op.f('fk_budget_ballot_choices_project_id_budget_projects'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('ballot_id', 'project_id', name=op.f('pk_budget_ballot_choices'))
     )
+    op.create_table('budget_paper_entries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('process_id', sa.Integer(), nullable=False),
+    sa.Column('paper', sa.String(length=40), nullable=False),
+    sa.Column('voter_email', sa.String(length=254), nullable=True),
+    sa.Column('choices', sa.JSON(), nullable=False),
+    sa.Column('keyed_by_id', sa.Integer(), nullable=True),
+    sa.Column('keyed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('outcome', sa.String(length=30), nullable=True),
+    sa.ForeignKeyConstraint(['keyed_by_id'], ['users.id'], name=op.f('fk_budget_paper_entries_keyed_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['process_id'], ['budget_processes.id'], name=op.f('fk_budget_paper_entries_process_id_budget_processes'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_budget_paper_entries')),
+    sa.UniqueConstraint('process_id', 'paper', 'keyed_by_id', name=op.f('uq_budget_paper_entries_process_id'))
+    )
+    with op.batch_alter_table('budget_paper_entries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_budget_paper_entries_process_id'), ['process_id'], unique=False)
+
     with op.batch_alter_table('wards', schema=None) as batch_op:
         batch_op.add_column(sa.Column('deprivation_index', sa.Numeric(precision=4, scale=3), nullable=True))
 
@@ -104,6 +121,10 @@ def downgrade():
         batch_op.drop_column('deprivation_index')
 
     op.drop_table('budget_ballot_choices')
+    with op.batch_alter_table('budget_paper_entries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_budget_paper_entries_process_id'))
+
+    op.drop_table('budget_paper_entries')
     with op.batch_alter_table('budget_projects', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_budget_projects_process_id'))
 
