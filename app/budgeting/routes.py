@@ -220,7 +220,7 @@ def manage_process(process_id: int):
     phase_form = PhaseForm(data={"phase": process.phase_override.value if process.phase_override else ""})
     return render_template("budgeting/manage_process.html", process=process, phase=services.phase(process),
                            Phase=Phase, phase_form=phase_form, channels=services.turnout_by_channel(process),
-                           papers=services.papers_needing_attention(process))
+                           papers=services.papers_needing_attention(process), ideas=_candidate_ideas(process))
 
 
 @bp.route("/<int:process_id>/projects/new", methods=["GET", "POST"], endpoint="new_project")
@@ -246,6 +246,38 @@ def edit_project(process_id: int, project_id: int | None = None):
         flash(_("The project is saved."), "success")
         return redirect(url_for("budgeting.manage_process", process_id=process.id), 303)
     return render_template("budgeting/project_form.html", form=form, process=process, project=project)
+
+
+def _candidate_ideas(process: BudgetProcess) -> list:
+    """Ideas that could become projects: listed ideas for this ward or the whole council, most
+    supported first, not already on this process. Empty when the ideas module is not there."""
+    try:
+        from app.ideas.models import Idea
+    except ImportError:
+        return []
+    taken = select(BudgetProject.idea_id).where(BudgetProject.process_id == process.id,
+                                                BudgetProject.idea_id.isnot(None))
+    return db.session.execute(
+        select(Idea.id, Idea.title, Idea.support_count).where(
+            Idea.council_id == process.council_id, Idea.listed.is_(True),
+            (Idea.ward_id == process.ward_id) | Idea.ward_id.is_(None), Idea.id.not_in(taken))
+        .order_by(Idea.support_count.desc(), Idea.id.desc()).limit(200)).all()
+
+
+@bp.post("/<int:process_id>/projects/from-idea")
+@staff_only
+def project_from_idea(process_id: int):
+    process = _process_or_404(process_id)
+    chosen = request.form.get("idea", "")
+    ideas = {row.id for row in _candidate_ideas(process)}
+    if not (chosen.isascii() and chosen.isdigit()) or int(chosen) not in ideas:
+        flash(_("Choose one of the ideas listed."), "error")
+        return redirect(url_for("budgeting.manage_process", process_id=process.id), 303)
+    from app.ideas.models import Idea
+
+    project = services.project_from_idea(process, db.session.get(Idea, int(chosen)), current_user)
+    flash(_("The idea is now a project. Add its cost and say whether it is feasible."), "success")
+    return redirect(url_for("budgeting.edit_project", process_id=process.id, project_id=project.id), 303)
 
 
 @bp.post("/<int:process_id>/phase")

@@ -367,3 +367,15 @@ def turnout_by_channel(process: BudgetProcess) -> dict[str, int]:
     rows = db.session.execute(select(Ballot.channel, func.count()).where(
         Ballot.process_id == process.id, Ballot.is_current.is_(True)).group_by(Ballot.channel)).all()
     return {channel.value: n for channel, n in rows}
+
+
+def project_from_idea(process: BudgetProcess, idea, actor: User) -> BudgetProject:
+    """A resident's idea becomes a project to cost, linked back to it (title and description
+    copied, the Welsh left for staff to add)."""
+    existing = db.session.scalar(select(BudgetProject).where(BudgetProject.process_id == process.id,
+                                                             BudgetProject.idea_id == idea.id))
+    if existing is not None:
+        return existing
+    return save_project(process, None, actor, title={"en": idea.title, "cy": ""},
+                        description={"en": idea.body[:2000], "cy": ""}, idea_id=idea.id,
+                        status=ProjectStatus.PROPOSED)

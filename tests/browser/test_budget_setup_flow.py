@@ -23,8 +23,15 @@ def test_ward_budget_from_set_up_to_published_result(flow_page: Page, axe_check,
     first_staff, second_staff = make_user(Role.STAFF), make_user(Role.STAFF)
     residents = [make_user(ward=north, email=f"resident{n}@example.org") for n in range(3)]
     today = date.today()
+    with app.app_context():
+        from app.core.models import User
+        from app.extensions import db
+        from app.ideas import services as ideas
 
-    # Staff set the process up and cost ten projects.
+        ideas.submit(db.session.get(User, residents[0].id), title="A bench by the North pond",
+                     body="Somewhere to sit by the water.", category="parks", ward_id=north.id, place_name=None)
+
+    # Staff set the process up and cost ten projects (the manage page also offers the idea).
     staff_sign_in(page, axe_check, first_staff)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Ward budgets").click()
     axe_check(page)
@@ -46,6 +53,7 @@ def test_ward_budget_from_set_up_to_published_result(flow_page: Page, axe_check,
     axe_check(page)
     page.get_by_role("link", name="Ward budget 2027: North").click()
     axe_check(page)
+    expect(page.get_by_label("Or make a resident's idea a project")).to_contain_text("A bench by the North pond")
     for n, cost in enumerate(COSTS, start=1):
         page.get_by_role("link", name="Add a project").click()
         axe_check(page)

@@ -133,3 +133,27 @@ def test_residents_cannot_reach_staff_pages(client, council, login_as, process_i
         assert client.get(path).status_code == 403, path
     for path in (f"/budgets/{process_id}/phase", f"/budgets/{process_id}/publish"):
         assert client.submit(path, {"phase": "counting"}).status_code == 403, path
+
+
+def test_a_residents_idea_becomes_a_project_linked_to_it(app, client, council, make_user, login_as, process_id):  # noqa: F811
+    from app.ideas import services as ideas
+
+    with app.app_context():
+        author = db.session.get(User, make_user().id)
+        idea = ideas.submit(author, title="Benches by the pond please", body="Somewhere to sit by the water.",
+                            category="parks", ward_id=council.wards[0].id, place_name=None)
+        elsewhere = ideas.submit(author, title="Bins in the South square", body="More bins for the square.",
+                                 category="environment", ward_id=council.wards[1].id, place_name=None)
+        idea_id, elsewhere_id = idea.id, elsewhere.id
+    login_as(Role.STAFF)
+    page = client.get(f"/budgets/{process_id}/manage").get_data(as_text=True)
+    assert f'<option value="{idea_id}"' in page and "Bins in the South square" not in page
+    refused = client.submit(f"/budgets/{process_id}/projects/from-idea", {"idea": str(elsewhere_id)})
+    assert refused.headers["Location"].endswith(f"/budgets/{process_id}/manage")
+    made = client.submit(f"/budgets/{process_id}/projects/from-idea", {"idea": str(idea_id)})
+    assert made.status_code == 303 and "/projects/" in made.headers["Location"]
+    with app.app_context():
+        project = db.session.scalar(select(BudgetProject).where(BudgetProject.idea_id == idea_id))
+        assert project.title["en"] == "Benches by the pond please" and project.status.value == "proposed"
+        assert db.session.scalar(select(BudgetProject).where(BudgetProject.idea_id == elsewhere_id)) is None
+    assert f'<option value="{idea_id}"' not in client.get(f"/budgets/{process_id}/manage").get_data(as_text=True)
