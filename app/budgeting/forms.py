@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms.validators import InputRequired
+from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from app.core.forms import MultiCheckboxField, choices
+from app.core.bilingual import BilingualField
+from app.core.forms import DateField, MultiCheckboxField, TextForm, choices
 
 
 class BallotForm(FlaskForm):
@@ -17,11 +19,7 @@ class BallotForm(FlaskForm):
 
 
 # --- Staff -------------------------------------------------------------------------------------
-from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField  # noqa: E402
-from wtforms.validators import Length, NumberRange, Optional, ValidationError  # noqa: E402
 
-from app.core.bilingual import BilingualField  # noqa: E402
-from app.core.forms import DateField, TextForm  # noqa: E402
 
 FORMULAS = [("equal", _l("The same for every ward")), ("population", _l("By population")),
             ("deprivation", _l("By population, weighted by deprivation"))]
@@ -112,6 +110,29 @@ class PaperBallotForm(FlaskForm):
                                        "as a conflict."))
     projects = MultiCheckboxField(_l("Projects marked on the paper"), coerce=int,
                                   validators=[InputRequired(_l("Tick the projects marked on the paper"))])
+
+    def __init__(self, *args, projects=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.projects.choices = choices([(p.id, label) for p, label in projects])
+
+
+class FindResidentForm(FlaskForm):
+    email = StringField(_l("The resident's email address"), validators=[
+        InputRequired(_l("Enter the resident's email address")), Length(max=254)])
+
+
+IN_PERSON_CHANNELS = [("kiosk", _l("At a library kiosk: the resident chose on the screen")),
+                      ("assisted", _l("With my help: I entered the resident's choices for them"))]
+
+
+class InPersonBallotForm(FlaskForm):
+    channel = RadioField(_l("How the ballot is cast"), choices=choices(IN_PERSON_CHANNELS),
+                         validators=[InputRequired(_l("Say how the ballot is cast"))])
+    projects = MultiCheckboxField(_l("The resident's choice of projects"), coerce=int,
+                                  validators=[InputRequired(_l("Choose at least one project."))])
+    code = StringField(_l("The resident's confirmation code"), validators=[
+        InputRequired(_l("Enter the confirmation code the resident was sent")), Length(max=20)],
+        description=_l("Six digits, sent to the resident's email. It shows they are here and agree."))
 
     def __init__(self, *args, projects=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -69,7 +69,9 @@ class BudgetProcess(db.Model):
     phase_override: Mapped[Phase | None] = mapped_column(_enum(Phase))
     verification: Mapped[VerificationMethod | None] = mapped_column(_enum(VerificationMethod))
     minimum_age: Mapped[int | None] = mapped_column(Integer)
-    # Written once, when the result is published: the open ballot file and its SHA-256.
+    # Written once, when staff seal the ballots after voting has closed (and paper ballots are in):
+    # the open ballot file and its SHA-256, published at once; no ballot can change after it.
+    sealed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ballot_file: Mapped[str | None] = mapped_column(Text)
     ballot_file_sha256: Mapped[str | None] = mapped_column(String(64))
     result: Mapped[dict | None] = mapped_column(JSON)
@@ -139,3 +141,19 @@ class PaperEntry(db.Model):
     keyed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # What became of the paper once two entries agreed: "counted", or "online vote counts".
     outcome: Mapped[str | None] = mapped_column(String(30))
+
+
+class InPersonCode(db.Model):
+    """A one-time code sent to a resident so that staff can cast a ballot for them in person (at a
+    library kiosk or with help): the resident gives the code to show they are there and agree.
+    Only a keyed hash is kept; a code works once, for a short time, and dies after a few wrong tries."""
+    __tablename__ = "budget_in_person_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[int] = mapped_column(ForeignKey("budget_processes.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
-from app.budgeting.models import Ballot, BudgetProcess
+from app.budgeting.models import Ballot, BudgetProcess, InPersonCode
 from app.budgeting.services import voter_key
 from app.core.registry import Section, account_erasers, dashboard_sections, demo_loaders, personal_data_exporters
 from app.extensions import db
@@ -25,6 +25,7 @@ def _erase(user):
     """A deleted account's vote still counts, but nothing links it to them any more."""
     db.session.execute(update(Ballot).where(Ballot.voter_key == voter_key(user))
                        .values(voter_key=f"anon:{secrets.token_hex(8)}"))
+    db.session.execute(delete(InPersonCode).where(InPersonCode.user_id == user.id))
 
 
 personal_data_exporters.register("ward_budgets", _export)

@@ -6,15 +6,22 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
 from app.budgeting import bp, services
-from app.budgeting.forms import BallotForm
-from app.budgeting.models import BallotKind, BudgetProcess, BudgetProject, Phase
-from app.core.access import public, signed_in
+from app.budgeting.allocation import AllocationError
+from app.budgeting.forms import (BallotForm, FindResidentForm, InPersonBallotForm, PaperBallotForm, PhaseForm,
+                                 ProcessForm, ProjectForm)
+from app.budgeting.models import Ballot, BallotKind, BudgetProcess, BudgetProject, Channel, Phase, ProjectStatus
+from app.core import tokens
+from app.core.access import public, role_required, signed_in
+from app.core.mail import send_mail
+from app.core.models import Role, User, VerificationMethod, Ward
 from app.core.bilingual import BilingualText, pick_for_reader
 from app.core.charts import hbar_chart
 from app.core.tenancy import current_council, get_scoped_or_404, scoped
@@ -150,8 +157,8 @@ def ballots_file(process_id: int):
     """The anonymised ballots, written once at publication: every download is the same bytes,
     which hash to the SHA-256 on the result page."""
     process = _process_or_404(process_id)
-    if not process.ballot_file:
-        abort(404)
+    if not process.ballot_file or process.published_at is None:
+        abort(404)  # sealed, its hash public, but served with the result
     response = Response(process.ballot_file.encode("utf-8"), mimetype="text/plain")
     response.headers["Content-Disposition"] = f'attachment; filename="ward-budget-{process.id}.pb"'
     response.set_etag(process.ballot_file_sha256)
@@ -161,11 +168,6 @@ def ballots_file(process_id: int):
 
 
 # --- Staff ---------------------------------------------------------------------------------------
-from app.budgeting.allocation import AllocationError  # noqa: E402
-from app.budgeting.forms import PaperBallotForm, PhaseForm, ProcessForm, ProjectForm  # noqa: E402
-from app.budgeting.models import ProjectStatus  # noqa: E402
-from app.core.access import role_required  # noqa: E402
-from app.core.models import Role, VerificationMethod, Ward  # noqa: E402
 
 staff_only = role_required(Role.STAFF, Role.ADMIN)
 
@@ -202,15 +204,9 @@ def new_process():
             form.formula.errors.append(_("A ward has no population or deprivation figure for this formula. "
                                          "Add the figures in the wards' settings, or share the total equally."))
         else:
-            flash(ngettext_budgets(len(chosen)), "success")
+            flash(ngettext("%(num)s ward budget created.", "%(num)s ward budgets created.", len(chosen)), "success")
             return redirect(url_for("budgeting.manage"), 303)
     return render_template("budgeting/process_form.html", form=form)
-
-
-def ngettext_budgets(count: int) -> str:
-    from flask_babel import ngettext
-
-    return ngettext("%(num)s ward budget created.", "%(num)s ward budgets created.", count)
 
 
 @bp.get("/<int:process_id>/manage")
@@ -286,8 +282,25 @@ def move_phase(process_id: int):
     process = _process_or_404(process_id)
     form = PhaseForm()
     if form.validate_on_submit():
-        services.move_phase(process, Phase(form.phase.data) if form.phase.data else None, current_user)
-        flash(_("The phase is changed."), "success")
+        try:
+            services.move_phase(process, Phase(form.phase.data) if form.phase.data else None, current_user)
+        except services.BallotRefused as refused:
+            flash(str(refused), "error")
+        else:
+            flash(_("The phase is changed."), "success")
+    return redirect(url_for("budgeting.manage_process", process_id=process.id), 303)
+
+
+@bp.post("/<int:process_id>/seal")
+@staff_only
+def seal(process_id: int):
+    process = _process_or_404(process_id)
+    try:
+        services.seal_ballots(process, current_user)
+    except services.BallotRefused as refused:
+        flash(str(refused), "error")
+    else:
+        flash(_("The ballots are sealed and their SHA-256 is published."), "success")
     return redirect(url_for("budgeting.manage_process", process_id=process.id), 303)
 
 
@@ -335,3 +348,108 @@ def paper_outcome_label(outcome: str, paper: str = "") -> str:
                                           "counts and this paper does not.", paper=paper),
             services.PAPER_MISMATCH: _("Paper %(paper)s: the entries do not agree. A third person should key it "
                                        "in.", paper=paper)}[outcome]
+
+
+# --- In person: a library kiosk ballot, or an assisted one, with the resident's code -------------
+
+RECEIPT_LINK_SECONDS = 30 * 60
+
+
+def _resident_or_404(process: BudgetProcess, user_id: int) -> User:
+    resident = db.session.get(User, user_id)
+    if resident is None or resident.council_id != process.council_id or resident.deleted_at is not None:
+        abort(404)
+    return resident
+
+
+@bp.route("/<int:process_id>/in-person", methods=["GET", "POST"])
+@staff_only
+def in_person(process_id: int):
+    """Step one of a ballot cast in person: find the resident's account."""
+    process = _process_or_404(process_id)
+    form = FindResidentForm()
+    if form.validate_on_submit():
+        resident = services.find_resident(process, form.email.data)
+        if resident is not None:
+            return redirect(url_for("budgeting.in_person_ballot", process_id=process.id, user_id=resident.id), 303)
+        form.email.errors.append(_("No resident has an account with that email address."))
+    return render_page("budgeting/in_person.html", status=400 if request.method == "POST" else 200,
+                       process=process, form=form)
+
+
+@bp.route("/<int:process_id>/in-person/<int:user_id>", methods=["GET", "POST"])
+@staff_only
+@limiter.limit(_vote_limit, key_func=lambda: f"user:{current_user.id}", methods=["POST"])
+def in_person_ballot(process_id: int, user_id: int):
+    """Step two: the resident's standing (may they vote, have they voted and how, never what they
+    chose), a code sent to them, and the ballot, cast with that code."""
+    process = _process_or_404(process_id)
+    resident = _resident_or_404(process, user_id)
+    options = [(p, f"{pick_for_reader(p.title)['text']} ({pounds(p.cost)})") for p in services.ballot_projects(process)]
+    form = InPersonBallotForm(projects=options)
+    problem, problem_field = None, "projects"
+    if form.validate_on_submit():
+        try:
+            cast = services.cast_in_person(process, resident, current_user, form.code.data, form.projects.data,
+                                           Channel(form.channel.data))
+        except (services.BallotRefused, services.BallotConflict) as refused:
+            problem = str(refused)
+            problem_field = "code" if isinstance(refused, services.CodeRefused) else "projects"
+        else:
+            token = tokens.sign("budget-in-person-receipt", [process.id, cast.id])
+            return redirect(url_for("budgeting.in_person_receipt", process_id=process.id, token=token), 303)
+    phase = services.phase(process)
+    return render_page("budgeting/in_person_ballot.html", status=400 if request.method == "POST" else 200,
+                       process=process, resident=resident, form=form, problem=problem, problem_field=problem_field,
+                       phase=phase, Phase=Phase,
+                       reason=services.why_not_eligible(process, resident), voted=services.has_voted(process, resident),
+                       spent=_chosen_total(process, form.projects.data or []), BallotKind=BallotKind,
+                       needs_staff_check=process.verification == VerificationMethod.STAFF)
+
+
+@bp.post("/<int:process_id>/in-person/<int:user_id>/verify")
+@staff_only
+def in_person_verify(process_id: int, user_id: int):
+    process = _process_or_404(process_id)
+    services.verify_by_staff(_resident_or_404(process, user_id), current_user, process)
+    flash(_("Recorded: you have checked who they are."), "success")
+    return redirect(url_for("budgeting.in_person_ballot", process_id=process.id, user_id=user_id), 303)
+
+
+@bp.post("/<int:process_id>/in-person/<int:user_id>/code")
+@staff_only
+@limiter.limit("10 per hour", key_func=lambda: f"in-person-code:{request.view_args['user_id']}")
+def in_person_code(process_id: int, user_id: int):
+    process = _process_or_404(process_id)
+    resident = _resident_or_404(process, user_id)
+    try:
+        code = services.issue_in_person_code(process, resident, current_user)
+    except services.BallotRefused as refused:
+        flash(str(refused), "error")
+    else:
+        with force_locale(resident.language):
+            title = pick_for_reader(process.title)["text"]
+            send_mail(resident.email, _("Your code to vote in %(title)s", title=title),
+                      _("Hello %(name)s,\n\nYour confirmation code to vote in %(title)s is %(code)s.\n\n"
+                        "Give it to the member of staff who is helping you. It works once, for %(minutes)s "
+                        "minutes.\n\nIf you did not ask to vote in person, do not give this code to anyone, and "
+                        "tell the council.", name=resident.display_name, title=title, code=code,
+                        minutes=int(services.IN_PERSON_CODE_LIFETIME.total_seconds() // 60)))
+        flash(_("A confirmation code has been sent to the resident's email. Ask them for it."), "success")
+    return redirect(url_for("budgeting.in_person_ballot", process_id=process.id, user_id=user_id), 303)
+
+
+@bp.get("/<int:process_id>/in-person/receipt/<token>")
+@staff_only
+def in_person_receipt(process_id: int, token: str):
+    """A receipt to print and hand to the resident: the reference and what was chosen, without
+    their name. The link is signed and short-lived: staff cannot come back to it later."""
+    process = _process_or_404(process_id)
+    signed = tokens.unsign("budget-in-person-receipt", token, max_age=RECEIPT_LINK_SECONDS)
+    ballot = db.session.get(Ballot, signed[1]) if signed and signed[0] == process.id else None
+    if ballot is None or ballot.process_id != process.id or process.sealed_at is not None:
+        abort(404)
+    chosen = db.session.scalars(select(BudgetProject).where(
+        BudgetProject.id.in_([c.project_id for c in ballot.choices])).order_by(BudgetProject.id)).all()
+    return render_template("budgeting/in_person_receipt.html", process=process, ballot=ballot, chosen=chosen,
+                           spent=sum((p.cost for p in chosen), Decimal(0)))

@@ -3,27 +3,33 @@ result anyone can recount. No request or template here."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.budgeting import pabulib, rules
-from app.budgeting.models import (Ballot, BallotChoice, BallotKind, BudgetProcess, BudgetProject, Channel, Phase,
-                                  ProjectStatus)
+from app.budgeting.models import (Ballot, BallotChoice, BallotKind, BudgetProcess, BudgetProject, Channel,
+                                  InPersonCode, Phase, ProjectStatus)
 from app.core import audit
 from app.core.bilingual import BilingualText
-from app.core.models import User
+from app.core.models import User, VerificationMethod
 from app.extensions import db
 
 
 class BallotRefused(Exception):
     """The vote cannot be taken; the message says why, in words for the voter."""
+
+
+class CodeRefused(BallotRefused):
+    """A ballot cast in person whose confirmation code is wrong, expired or used."""
 
 
 class BallotConflict(Exception):
@@ -33,6 +39,8 @@ class BallotConflict(Exception):
 def phase(process: BudgetProcess, today: date | None = None) -> Phase:
     if process.published_at is not None:
         return Phase.RESULTS
+    if process.sealed_at is not None:
+        return Phase.COUNTING
     if process.phase_override is not None:
         return process.phase_override
     today = today or datetime.now(timezone.utc).date()
@@ -46,7 +54,10 @@ def phase(process: BudgetProcess, today: date | None = None) -> Phase:
 
 
 def move_phase(process: BudgetProcess, to: Phase | None, actor: User) -> None:
-    """Staff move the phase by hand (None: back to the dates); audited."""
+    """Staff move the phase by hand (None: back to the dates); audited. Not once the ballots are
+    sealed: nothing may reopen the vote then."""
+    if process.sealed_at is not None:
+        raise BallotRefused(str(_l("The ballots are sealed: the phase can no longer change.")))
     before = phase(process)
     process.phase_override = to
     audit.record("budget.phase_moved", obj=process, actor=actor,
@@ -227,14 +238,16 @@ def ballot_file(process: BudgetProcess, voter_ids: dict[int, str]) -> str:
     return pabulib.write(pb)
 
 
-def publish_result(process: BudgetProcess, actor: User, today: date | None = None) -> None:
-    """Count, write the ballot file once with its SHA-256, and cut every link between people
-    and ballots (each voter key becomes a random id). Only after voting has closed."""
-    if process.published_at is not None:
-        raise BallotRefused(str(_l("The result is already published.")))
+def seal_ballots(process: BudgetProcess, actor: User, today: date | None = None) -> None:
+    """Close the count once voting has ended and the paper ballots are in: write the ballot file
+    once with its SHA-256 (published at once, before the result), cut every link between people
+    and ballots (each voter key becomes a random id), and blur the times ballots were cast to the
+    last day of voting, so that no log of who voted when can be matched to a ballot. Nothing can
+    be added or changed afterwards."""
+    if process.sealed_at is not None:
+        raise BallotRefused(str(_l("The ballots are already sealed.")))
     if phase(process, today) != Phase.COUNTING:
-        raise BallotRefused(str(_l("The result can be published only after voting has closed.")))
-    result = count(process)
+        raise BallotRefused(str(_l("The ballots can be sealed only after voting has closed.")))
     # One random id per voter, for every row of their history: the file and the table agree,
     # and neither says who anyone is.
     keys = db.session.execute(select(Ballot.id, Ballot.voter_key).where(Ballot.process_id == process.id)).all()
@@ -243,8 +256,27 @@ def publish_result(process: BudgetProcess, actor: User, today: date | None = Non
     for key, random_id in random_ids.items():
         db.session.execute(update(Ballot).where(Ballot.process_id == process.id, Ballot.voter_key == key)
                            .values(voter_key=f"anon:{random_id}"))
+    closed = datetime.combine(process.voting_until, datetime.min.time(), timezone.utc)
+    db.session.execute(update(Ballot).where(Ballot.process_id == process.id).values(cast_at=closed))
+    db.session.execute(update(Ballot).where(Ballot.process_id == process.id, Ballot.replaced_at.isnot(None))
+                       .values(replaced_at=closed))
+    db.session.execute(update(InPersonCode).where(InPersonCode.process_id == process.id, InPersonCode.used_at.is_(None))
+                       .values(used_at=datetime.now(timezone.utc)))
     process.ballot_file = text
     process.ballot_file_sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    process.sealed_at = datetime.now(timezone.utc)
+    audit.record("budget.ballots_sealed", obj=process, actor=actor,
+                 details={"sha256": process.ballot_file_sha256, "ballots": len(keys)})
+    db.session.commit()
+
+
+def publish_result(process: BudgetProcess, actor: User, today: date | None = None) -> None:
+    """Count the sealed ballots and publish the result (sealing first, if staff have not)."""
+    if process.published_at is not None:
+        raise BallotRefused(str(_l("The result is already published.")))
+    if process.sealed_at is None:
+        seal_ballots(process, actor, today)
+    result = count(process)
     process.result = result
     process.published_at = datetime.now(timezone.utc)
     audit.record("budget.result_published", obj=process, actor=actor,
@@ -307,8 +339,9 @@ def key_paper(process: BudgetProcess, staff: User, paper: str, email: str | None
     paper is listed as a conflict); entries that disagree are listed for a third person."""
     from app.budgeting.models import PaperEntry
 
-    if phase(process) not in (Phase.VOTING, Phase.COUNTING):
-        raise BallotRefused(str(_l("Paper ballots can be keyed in only during voting and before the result.")))
+    if phase(process) not in (Phase.VOTING, Phase.COUNTING) or process.sealed_at is not None:
+        raise BallotRefused(str(_l("Paper ballots can be keyed in only during voting and until the ballots are "
+                                   "sealed.")))
     paper = paper.strip()
     chosen = check_choices(process, project_ids)
     choice_ids = sorted(p.id for p in chosen)
@@ -379,3 +412,95 @@ def project_from_idea(process: BudgetProcess, idea, actor: User) -> BudgetProjec
     return save_project(process, None, actor, title={"en": idea.title, "cy": ""},
                         description={"en": idea.body[:2000], "cy": ""}, idea_id=idea.id,
                         status=ProjectStatus.PROPOSED)
+
+
+# --- Ballots cast in person: at a library kiosk, or by staff on a resident's behalf ---------------
+
+IN_PERSON_CODE_LIFETIME = timedelta(minutes=15)
+IN_PERSON_CODE_TRIES = 5
+
+
+def find_resident(process: BudgetProcess, email: str) -> User | None:
+    """A resident of this council by email address (any ward: the page then says why they
+    cannot vote here)."""
+    return db.session.scalar(select(User).where(User.council_id == process.council_id, User.deleted_at.is_(None),
+                                                func.lower(User.email) == email.strip().lower()))
+
+
+def verify_by_staff(resident: User, staff: User, process: BudgetProcess) -> None:
+    """Staff record that they checked who the person is and where they live (the "staff check"
+    a process can require). A staff action on someone's data: audited."""
+    if resident.verified_at is not None and resident.verification_method == VerificationMethod.STAFF:
+        return
+    resident.verified_at = datetime.now(timezone.utc)
+    resident.verification_method = VerificationMethod.STAFF
+    audit.record("account.verified_by_staff", obj=resident, actor=staff, council_id=process.council_id,
+                 details={"process_id": process.id})
+    db.session.commit()
+
+
+def _code_hash(code: str) -> str:
+    # Keyed, so that the six digits cannot be tried against the table alone.
+    normalised = "".join(ch for ch in code if ch.isdigit())
+    return hmac.new(current_app.config["SECRET_KEY"].encode(), f"budget-in-person:{normalised}".encode(),
+                    hashlib.sha256).hexdigest()
+
+
+def issue_in_person_code(process: BudgetProcess, resident: User, staff: User) -> str:
+    """A fresh six-digit code for this resident and process (any earlier one stops working).
+    The caller sends it to the resident; only its hash is kept."""
+    if phase(process) != Phase.VOTING:
+        raise BallotRefused(str(_l("Voting is not open for this budget.")))
+    reason = why_not_eligible(process, resident)
+    if reason:
+        raise BallotRefused(reason)
+    now = datetime.now(timezone.utc)
+    db.session.execute(update(InPersonCode).where(InPersonCode.process_id == process.id,
+                                                  InPersonCode.user_id == resident.id,
+                                                  InPersonCode.used_at.is_(None)).values(used_at=now))
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    db.session.add(InPersonCode(process_id=process.id, user_id=resident.id, code_hash=_code_hash(code),
+                                expires_at=now + IN_PERSON_CODE_LIFETIME, issued_by_id=staff.id))
+    audit.record("budget.in_person_code_sent", obj=resident, actor=staff, council_id=process.council_id,
+                 details={"process_id": process.id})
+    db.session.commit()
+    return code
+
+
+def _spend_code(process: BudgetProcess, resident: User, code: str) -> None:
+    """Use up the resident's code, or BallotRefused. One UPDATE that succeeds only on a live,
+    matching code: two requests cannot both spend it. A wrong code counts against the live one."""
+    now = datetime.now(timezone.utc)
+    live = (InPersonCode.process_id == process.id, InPersonCode.user_id == resident.id,
+            InPersonCode.used_at.is_(None), InPersonCode.expires_at > now,
+            InPersonCode.failures < IN_PERSON_CODE_TRIES)
+    spent = db.session.execute(update(InPersonCode).where(*live, InPersonCode.code_hash == _code_hash(code))
+                               .values(used_at=now)).rowcount
+    if spent == 1:
+        return
+    db.session.rollback()
+    db.session.execute(update(InPersonCode).where(*live).values(failures=InPersonCode.failures + 1))
+    db.session.commit()
+    raise CodeRefused(str(_l("That confirmation code is not right, or it has expired or been used. Check it with "
+                               "the resident, or send a new one.")))
+
+
+def cast_in_person(process: BudgetProcess, resident: User, staff: User, code: str, project_ids: list[int],
+                   channel: Channel) -> CastBallot:
+    """A ballot cast for a resident who is there in person: at a library kiosk (they chose on the
+    screen) or with staff help (staff entered their choices). Their confirmation code shows they
+    are there and agree. Like any vote it replaces their earlier one; staff never see what that was."""
+    if channel not in (Channel.KIOSK, Channel.ASSISTED):
+        raise BallotRefused(str(_l("Say how the ballot was cast.")))
+    if phase(process) != Phase.VOTING:
+        raise BallotRefused(str(_l("Voting is not open for this budget.")))
+    reason = why_not_eligible(process, resident)
+    if reason:
+        raise BallotRefused(reason)
+    chosen = check_choices(process, project_ids)  # before the code, so a wrong choice does not use it up
+    _spend_code(process, resident, code)
+    cast_ballot = _store(process, voter_key(resident), chosen, channel)
+    audit.record("budget.in_person_ballot", obj=resident, actor=staff, council_id=process.council_id,
+                 details={"process_id": process.id, "channel": channel.value})
+    db.session.commit()
+    return cast_ballot
