@@ -353,6 +353,7 @@ def paper_outcome_label(outcome: str, paper: str = "") -> str:
 # --- In person: a library kiosk ballot, or an assisted one, with the resident's code -------------
 
 RECEIPT_LINK_SECONDS = 30 * 60
+CODE_MINUTES = int(services.IN_PERSON_CODE_LIFETIME.total_seconds() // 60)
 
 
 def _resident_or_404(process: BudgetProcess, user_id: int) -> User:
@@ -404,7 +405,8 @@ def in_person_ballot(process_id: int, user_id: int):
                        phase=phase, Phase=Phase,
                        reason=services.why_not_eligible(process, resident), voted=services.has_voted(process, resident),
                        spent=_chosen_total(process, form.projects.data or []), BallotKind=BallotKind,
-                       needs_staff_check=process.verification == VerificationMethod.STAFF)
+                       needs_staff_check=process.verification == VerificationMethod.STAFF,
+                       code_minutes=CODE_MINUTES)
 
 
 @bp.post("/<int:process_id>/in-person/<int:user_id>/verify")
@@ -434,7 +436,7 @@ def in_person_code(process_id: int, user_id: int):
                         "Give it to the member of staff who is helping you. It works once, for %(minutes)s "
                         "minutes.\n\nIf you did not ask to vote in person, do not give this code to anyone, and "
                         "tell the council.", name=resident.display_name, title=title, code=code,
-                        minutes=int(services.IN_PERSON_CODE_LIFETIME.total_seconds() // 60)))
+                        minutes=CODE_MINUTES))
         flash(_("A confirmation code has been sent to the resident's email. Ask them for it."), "success")
     return redirect(url_for("budgeting.in_person_ballot", process_id=process.id, user_id=user_id), 303)
 
