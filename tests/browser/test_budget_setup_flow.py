@@ -1,10 +1,12 @@
 """A ward budget from set-up to result in a real browser, JavaScript on and off, axe on every
 page: staff set up a process with 10 costed projects; three residents vote (one changes the
-vote); a paper ballot is keyed in by two people; the result is published with a chart and
-`ballots.pb` downloads with the published SHA-256."""
+vote); a paper ballot is keyed in by two people; staff cast an assisted ballot with a resident's
+confirmation code; the ballots are sealed, the result is published with a chart and `ballots.pb`
+downloads with the SHA-256 published at sealing."""
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import date, timedelta
 from urllib.parse import urlparse
 
@@ -22,6 +24,7 @@ def test_ward_budget_from_set_up_to_published_result(flow_page: Page, axe_check,
     north = council.wards[0]
     first_staff, second_staff = make_user(Role.STAFF), make_user(Role.STAFF)
     residents = [make_user(ward=north, email=f"resident{n}@example.org") for n in range(3)]
+    helped = make_user(ward=north, email="helped@example.org")
     today = date.today()
     with app.app_context():
         from app.core.models import User
@@ -114,22 +117,51 @@ def test_ward_budget_from_set_up_to_published_result(flow_page: Page, axe_check,
     axe_check(page)
     page.get_by_role("link", name="Back").click()
     axe_check(page)
+
+    # A resident votes with help at the council office: staff send a code, the resident reads it out.
+    page.get_by_role("link", name="Vote in person (kiosk or assisted)").click()
+    axe_check(page)
+    page.get_by_label("The resident's email address").fill(helped.email)
+    page.get_by_role("button", name="Find the resident").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(helped.display_name)
+    axe_check(page)
+    page.get_by_role("button", name="Send a confirmation code").click()
+    expect(page.locator(".flash")).to_contain_text("A confirmation code has been sent")
+    axe_check(page)
+    with app.app_context():
+        from app.core.mail import outbox
+
+        code = re.search(r"\b(\d{6})\b", [m for m in outbox() if m.to == helped.email][-1].body).group(1)
+    page.get_by_label("With my help: I entered the resident's choices for them").check()
+    page.get_by_label("Project 3 (£15,000)").check()
+    page.get_by_label("The resident's confirmation code").fill(code)
+    page.get_by_role("button", name="Cast the ballot").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ballot receipt")
+    expect(page.get_by_role("main")).to_contain_text("Project 3")
+    axe_check(page)
+    page.goto(manage_url)
+    axe_check(page)
     page.get_by_label("Phase").select_option(label="Voting closed")
     page.get_by_role("button", name="Change the phase").click()
     expect(page.locator(".flash")).to_contain_text("The phase is changed.")
     axe_check(page)
+    page.get_by_role("button", name="Seal the ballots").click()
+    expect(page.locator(".flash")).to_contain_text("The ballots are sealed")
+    axe_check(page)
+    sealed_digest = page.locator("code.hash").inner_text()
     page.get_by_role("button", name="Count and publish the result").click()
     expect(page.locator(".flash")).to_contain_text("The result is published.")
     axe_check(page)
-    expect(page.get_by_role("main")).to_contain_text("4 ballots were counted.")
+    expect(page.get_by_role("main")).to_contain_text("5 ballots were counted.")
+    expect(page.get_by_role("main")).to_contain_text("with help from staff 1")
     expect(page.locator("svg.chart")).to_be_visible()
     digest = page.locator("code.hash").inner_text()
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the ballots (Pabulib file)").click()
     with open(download.value.path(), "rb") as handle:
         body = handle.read()
-    assert hashlib.sha256(body).hexdigest() == digest
-    for resident in residents:
+    assert hashlib.sha256(body).hexdigest() == digest == sealed_digest
+    for resident in [*residents, helped]:
         assert resident.email.encode() not in body and f"user:{resident.id}".encode() not in body
     page.goto("/language/cy?next=" + urlparse(page.url).path)
     axe_check(page)
