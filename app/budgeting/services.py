@@ -92,16 +92,19 @@ def why_not_eligible(process: BudgetProcess, user: User, today: date | None = No
     return None
 
 
-def check_choices(process: BudgetProcess, project_ids: list[int]) -> list[BudgetProject]:
-    """The chosen projects, or BallotRefused saying what is wrong with the choice."""
-    on_ballot = {p.id: p for p in ballot_projects(process)}
-    chosen = [on_ballot[i] for i in dict.fromkeys(project_ids) if i in on_ballot]
+def check_choices(process: BudgetProcess, project_ids: list[int]) -> list[int]:
+    """The chosen project ids, or BallotRefused saying what is wrong with the choice."""
+    # Ids and costs only, in one small query: this runs on every ballot (bench/budgeting.py).
+    costs = dict(db.session.execute(select(BudgetProject.id, BudgetProject.cost).where(
+        BudgetProject.process_id == process.id, BudgetProject.status == ProjectStatus.FEASIBLE,
+        BudgetProject.cost.isnot(None))).all())
+    chosen = [i for i in dict.fromkeys(project_ids) if i in costs]
     if len(chosen) != len(set(project_ids)):
         raise BallotRefused(str(_l("Choose only projects on this ballot.")))
     if not chosen:
         raise BallotRefused(str(_l("Choose at least one project.")))
     if process.ballot_kind == BallotKind.KNAPSACK:
-        total = sum((p.cost for p in chosen), Decimal(0))
+        total = sum((costs[i] for i in chosen), Decimal(0))
         if total > process.budget:
             raise BallotRefused(str(_l("Your projects cost %(total)s, more than the %(budget)s to spend. Take out "
                                        "one or more.", total=f"£{total:,.0f}", budget=f"£{process.budget:,.0f}")))
@@ -140,12 +143,11 @@ class CastBallot:
     reference: str
 
 
-def _store(process: BudgetProcess, key: str, chosen: list[BudgetProject], channel: Channel) -> CastBallot:
+def _store(process: BudgetProcess, key: str, chosen_ids: list[int], channel: Channel) -> CastBallot:
     process_id = process.id
-    chosen_ids = [p.id for p in chosen]
     session = db.session()
     # Nothing read so far changes here: keep it loaded through the commits, and write with plain
-    # statements rather than the ORM's unit of work (a vote is the busiest write; bench/budgeting.py).
+    # Core statements rather than the ORM (a vote is the busiest write; bench/budgeting.py).
     expire, session.expire_on_commit = session.expire_on_commit, False
     try:
         # The write must start the transaction (SQLite then waits for a busy database, rather than
@@ -153,14 +155,16 @@ def _store(process: BudgetProcess, key: str, chosen: list[BudgetProject], channe
         session.commit()
         now = datetime.now(timezone.utc)
         reference = secrets.token_hex(4).upper()
+        ballots, choices = Ballot.__table__, BallotChoice.__table__
         try:
-            session.execute(update(Ballot).where(Ballot.process_id == process_id, Ballot.voter_key == key,
-                                                 Ballot.is_current.is_(True))
-                            .values(is_current=False, replaced_at=now))
-            ballot_id = session.execute(insert(Ballot).values(
+            connection = session.connection()
+            connection.execute(update(ballots).where(ballots.c.process_id == process_id, ballots.c.voter_key == key,
+                                                     ballots.c.is_current.is_(True))
+                               .values(is_current=False, replaced_at=now))
+            ballot_id = connection.execute(insert(ballots).values(
                 process_id=process_id, voter_key=key, channel=channel, is_current=True, reference=reference,
-                cast_at=now).returning(Ballot.id)).scalar_one()
-            session.execute(insert(BallotChoice), [{"ballot_id": ballot_id, "project_id": i} for i in chosen_ids])
+                cast_at=now).returning(ballots.c.id)).scalar_one()
+            connection.execute(insert(choices), [{"ballot_id": ballot_id, "project_id": i} for i in chosen_ids])
             session.commit()
         except IntegrityError:
             session.rollback()
@@ -344,7 +348,7 @@ def key_paper(process: BudgetProcess, staff: User, paper: str, email: str | None
                                    "sealed.")))
     paper = paper.strip()
     chosen = check_choices(process, project_ids)
-    choice_ids = sorted(p.id for p in chosen)
+    choice_ids = sorted(chosen)
     email = (email or "").strip().lower() or None
     entries = db.session.scalars(select(PaperEntry).where(PaperEntry.process_id == process.id,
                                                           PaperEntry.paper == paper)).all()
