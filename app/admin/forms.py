@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import BooleanField, IntegerField, SearchField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
@@ -48,3 +49,9 @@ def retention_field(label) -> IntegerField:
     return IntegerField(label, validators=[
         InputRequired(_l("Enter a number of days")),
         NumberRange(min=1, max=3650, message=_l("Enter a number of days between 1 and 3650"))])
+
+
+class PollingCardImportForm(FlaskForm):
+    file = FileField(_l("CSV file"), description=_l(
+        "Columns: name, address, ward (its code or name), code (the code printed on the polling card). "
+        "Up to 100,000 rows."))

@@ -6,7 +6,8 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 
 from app.admin import bp, services
-from app.admin.forms import CouncilSettingsForm, PeopleSearchForm, PersonAccessForm, TeamForm, retention_field
+from app.admin.forms import (CouncilSettingsForm, PeopleSearchForm, PersonAccessForm, PollingCardImportForm, TeamForm,
+                             retention_field)
 from app.core.access import role_required
 from app.core.forms import choices, per_item_form
 from app.core.models import AuditEntry, CouncillorProfile, Role, Team, User, Ward
@@ -141,6 +142,41 @@ def retention():
         flash(_("Retention periods saved."), "success")
         return redirect(url_for("admin.retention"), 303)
     return render_template("admin/retention.html", form=form, fields=fields)
+
+
+@bp.route("/polling-cards", methods=["GET", "POST"])
+@admin_only
+def polling_cards():
+    """Import an extract of the electoral register (name, address, ward, the code on each polling
+    card), all or nothing, so residents can show with their card that they live in their ward."""
+    from app.auth import services as accounts
+
+    form = PollingCardImportForm()
+    errors = []
+    if form.validate_on_submit():
+        upload = form.file.data
+        if not upload or not upload.filename:
+            form.file.errors.append(_("Choose a CSV file to import"))
+        else:
+            try:
+                text = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError:
+                form.file.errors.append(_("The file must be a CSV saved as UTF-8"))
+            else:
+                added, errors = accounts.import_polling_cards(current_council(), text, current_user, messages={
+                    "missing_column": _("This column is missing"), "required": _("This is empty"),
+                    "too_many_rows": _("The file has more than 100,000 rows: split it"),
+                    "unknown_ward": _("No ward has this code or name"),
+                    "code_length": _("A code has 6 to 20 letters or numbers"),
+                    "duplicate_code": _("This code is already held, or is in the file twice")})
+                if not errors:
+                    flash(_("%(count)s polling cards imported.", count=added), "success")
+                    return redirect(url_for("admin.polling_cards"), 303)
+                form.file.errors.append(_("Nothing was imported: correct the rows listed below and import the file "
+                                          "again."))
+    held, used = accounts.polling_card_counts(current_council())
+    return render_page("admin/polling_cards.html", status=400 if request.method == "POST" else 200, form=form,
+                       errors=errors, held=held, used=used)
 
 
 @bp.get("/audit")

@@ -91,3 +91,9 @@ class TwoFactorForm(FlaskForm):
 class TwoFactorSetupForm(FlaskForm):
     code = StringField(_l("Code from your authenticator app"), validators=[DataRequired(_l("Enter the code"))],
                        description=_l("Enter the 6-digit code the app shows, to check it is set up."))
+
+
+class PollingCardForm(FlaskForm):
+    code = StringField(_l("The code on your polling card"), validators=[
+        InputRequired(_l("Enter the code printed on your polling card")), Length(max=40)],
+        description=_l("It is printed under your name. Letters and numbers; spaces and dashes do not matter."))

@@ -8,15 +8,15 @@ from flask_babel import force_locale, gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from app.auth import bp, services
-from app.auth.forms import (AccountForm, DeleteAccountForm, PostcodeForm, ResetPasswordForm, ResetRequestForm,
-                            SignInForm, SignUpForm, TwoFactorForm, TwoFactorSetupForm, WardChoiceForm)
+from app.auth.forms import (AccountForm, DeleteAccountForm, PollingCardForm, PostcodeForm, ResetPasswordForm,
+                            ResetRequestForm, SignInForm, SignUpForm, TwoFactorForm, TwoFactorSetupForm, WardChoiceForm)
 from app.core import audit
 from app.core.forms import choices
 from app.core.access import client_ip, public, signed_in
 from app.core.mail import send_mail
 from app.core.routes import safe_next
 from app.core.tenancy import current_council
-from app.core.web import external_url
+from app.core.web import external_url, render_page
 from app.extensions import db, limiter
 
 
@@ -290,6 +290,28 @@ def ward():
         choice_form.ward.choices = choices((w.id, w.name) for w in shown_wards)
     return render_template("auth/ward.html", postcode_form=postcode_form, choice_form=choice_form,
                            show_choice=shown_wards is not None, message=message)
+
+
+@bp.route("/account/polling-card", methods=["GET", "POST"])
+@signed_in
+@limiter.limit("10 per hour", key_func=lambda: f"polling-card:{current_user.id}", methods=["POST"])
+def polling_card():
+    """Show with the code on a polling card that you live in your ward (some votes ask for it)."""
+    form = PollingCardForm()
+    back = safe_next(request.args.get("next"), url_for("auth.account"))
+    if form.validate_on_submit():
+        if current_user.ward_id is None:
+            form.code.errors.append(_("Set your ward first: the card must be for the ward you live in."))
+        elif services.verify_with_polling_card(current_user, form.code.data):
+            flash(_("Thank you: your polling card shows you live in %(ward)s ward.", ward=current_user.ward.name),
+                  "success")
+            return redirect(back, 303)
+        else:
+            form.code.errors.append(_("That code does not match an unused polling card for %(ward)s ward. Check it "
+                                      "and try again, or ask at a library or council office.",
+                                      ward=current_user.ward.name))
+    return render_page("auth/polling_card.html", status=400 if request.method == "POST" else 200, form=form,
+                       back=back)
 
 
 @bp.route("/account", methods=["GET", "POST"])

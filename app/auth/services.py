@@ -1,6 +1,8 @@
 """Accounts: the writes behind sign-up, sign-in, reset, ward, deletion and data download."""
 from __future__ import annotations
 
+import csv
+import io
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -12,8 +14,8 @@ from sqlalchemy.exc import IntegrityError
 
 from app.core import audit, tokens
 from app.core.access import active_user
-from app.core.models import (AuditEntry, Council, Organisation, Role, User, UserRole, VerificationMethod,
-                             Ward, WardPostcode)
+from app.core.models import (AuditEntry, Council, Organisation, PollingCard, Role, User, UserRole,
+                             VerificationMethod, Ward, WardPostcode)
 from app.core.postcodes import normalise_postcode
 from app.core.registry import account_erasers, personal_data_exporters
 from app.extensions import db
@@ -143,6 +145,11 @@ def council_wards(council: Council) -> list[Ward]:
 def set_ward(user: User, ward: Ward) -> None:
     if ward.council_id != user.council_id:
         raise ValueError("ward belongs to another council")
+    if user.ward_id != ward.id and user.verification_method in (VerificationMethod.POLLING_CARD,
+                                                                VerificationMethod.STAFF):
+        # Those checks said where the person lives: a move needs a new one.
+        user.verified_at = None
+        user.verification_method = None
     user.ward_id = ward.id
     db.session.commit()
 
@@ -335,3 +342,88 @@ def purge_unconfirmed_accounts(council_id: int, cutoff: datetime) -> int:
             delete_account(user)
             purged += 1
     return purged
+
+
+# --- Polling cards: an extract of the electoral register, to verify residents of a ward ---------
+
+POLLING_CARD_COLUMNS = ["name", "address", "ward", "code"]
+POLLING_CARD_MAX_ROWS = 100_000
+
+
+def import_polling_cards(council: Council, text: str, actor: User, messages: dict[str, str]) -> tuple[int, list]:
+    """Add the cards in a CSV (name, address, ward code or name, the code printed on the card).
+    Every row is checked and nothing is saved unless every row is right; `messages` holds the
+    translated texts. Returns (cards added, [(row, column, message)])."""
+    wards = {key: ward.id for ward in db.session.scalars(select(Ward).where(Ward.council_id == council.id))
+             for key in (ward.code.lower(), ward.name.lower())}
+    held = set(db.session.scalars(select(PollingCard.code_hash).where(PollingCard.council_id == council.id)))
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in POLLING_CARD_COLUMNS if c not in header]
+    if missing:
+        return 0, [(1, column, messages["missing_column"]) for column in missing]
+    cards, errors, seen = [], [], set()
+    for number, raw in enumerate(reader, start=2):
+        if number - 1 > POLLING_CARD_MAX_ROWS:
+            errors.append((number, "", messages["too_many_rows"]))
+            break
+        values = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k}
+        if not any(values.values()):
+            continue
+        for column in POLLING_CARD_COLUMNS:
+            if not values.get(column):
+                errors.append((number, column, messages["required"]))
+        ward_id = wards.get(values.get("ward", "").lower())
+        if values.get("ward") and ward_id is None:
+            errors.append((number, "ward", messages["unknown_ward"]))
+        code = values.get("code", "")
+        if code and not (6 <= len(code.replace("-", "").replace(" ", "")) <= 20):
+            errors.append((number, "code", messages["code_length"]))
+        code_hash = _hash_code(code)
+        if code and (code_hash in held or code_hash in seen):
+            errors.append((number, "code", messages["duplicate_code"]))
+        seen.add(code_hash)
+        cards.append(PollingCard(council_id=council.id, ward_id=ward_id, name=values.get("name", "")[:200],
+                                 address=values.get("address", ""), code_hash=code_hash))
+    if errors:
+        return 0, errors
+    db.session.add_all(cards)
+    audit.record("polling_cards.imported", object_type="council", object_id=council.id, actor=actor,
+                 council_id=council.id, details={"cards": len(cards)})
+    db.session.commit()
+    return len(cards), []
+
+
+def polling_card_counts(council: Council) -> tuple[int, int]:
+    """(cards held, cards used)."""
+    held, used = db.session.execute(select(func.count(PollingCard.id), func.count(PollingCard.used_at)).where(
+        PollingCard.council_id == council.id)).one()
+    return held, used
+
+
+def verify_with_polling_card(user: User, code: str) -> bool:
+    """Verify the person as a resident of their ward with the code on their polling card: an
+    unused card of that ward. One UPDATE claims it, so a card verifies one account only."""
+    if user.ward_id is None or not code.strip():
+        return False
+    now = datetime.now(timezone.utc)
+    claimed = db.session.execute(update(PollingCard).where(
+        PollingCard.council_id == user.council_id, PollingCard.ward_id == user.ward_id,
+        PollingCard.code_hash == _hash_code(code), PollingCard.used_at.is_(None))
+        .values(used_at=now, used_by_id=user.id)).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        return False
+    user.verified_at = now
+    user.verification_method = VerificationMethod.POLLING_CARD
+    audit.record("account.verified_by_polling_card", obj=user, actor=user)
+    db.session.commit()
+    return True
+
+
+def _forget_polling_card(user: User) -> None:
+    """A deleted account lets go of its card (the register line stays: it is the council's)."""
+    db.session.execute(update(PollingCard).where(PollingCard.used_by_id == user.id).values(used_by_id=None))
+
+
+account_erasers.register("polling_cards", _forget_polling_card)

@@ -133,7 +133,9 @@ def vote(process_id: int):
         services.current_ballot(process, services.voter_key(current_user)) is not None
     return render_page("budgeting/vote.html", status=400 if request.method == "POST" else 200, process=process,
                        phase=phase, Phase=Phase, form=form, reason=reason, problem=problem, has_voted=has_voted,
-                       spent=_chosen_total(process, chosen), BallotKind=BallotKind)
+                       spent=_chosen_total(process, chosen), BallotKind=BallotKind,
+                       needs_polling_card=bool(reason) and process.verification == VerificationMethod.POLLING_CARD
+                       and current_user.ward_id == process.ward_id and not services.is_verified(process, current_user))
 
 
 @bp.get("/<int:process_id>/receipt")

@@ -74,15 +74,32 @@ def age_on(born: date, today: date) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
+def is_verified(process: BudgetProcess, user: User) -> bool:
+    """Verified as the process requires. A staff check, made in person, also stands in for a
+    polling card; a confirmed email address meets the email requirement."""
+    required = process.verification
+    if required is None:
+        return True
+    if required == VerificationMethod.EMAIL and user.email_confirmed_at is not None:
+        return True
+    if user.verified_at is None:
+        return False
+    return user.verification_method == required or (required == VerificationMethod.POLLING_CARD and
+                                                     user.verification_method == VerificationMethod.STAFF)
+
+
 def why_not_eligible(process: BudgetProcess, user: User, today: date | None = None) -> str | None:
     """None if the person may vote in this process; otherwise the reason, for them to read."""
     today = today or datetime.now(timezone.utc).date()
     if user.council_id != process.council_id or user.ward_id != process.ward_id:
         return str(_l("Only residents of %(ward)s ward can vote in this budget.", ward=process.ward.name))
-    if process.verification is not None and (user.verified_at is None or
-                                             user.verification_method != process.verification) \
-            and not (process.verification.value == "email" and user.email_confirmed_at is not None):
-        return str(_l("This vote needs you to confirm who you are first."))
+    if process.verification is not None and not is_verified(process, user):
+        return {VerificationMethod.EMAIL: str(_l("This vote needs you to confirm your email address first: open the "
+                                                 "link we sent you, or send it again from your account.")),
+                VerificationMethod.POLLING_CARD: str(_l("This vote needs the code on your polling card, to show "
+                                                        "that you live in the ward.")),
+                VerificationMethod.STAFF: str(_l("This vote needs a member of staff to check who you are: ask at "
+                                                 "a library or council office."))}[process.verification]
     if process.minimum_age:
         if user.date_of_birth is None:
             return str(_l("Tell us your date of birth in your account: this vote is for people aged %(age)s "

@@ -117,6 +117,23 @@ class Team(db.Model):
     members: Mapped[list[User]] = relationship(secondary="team_members", back_populates="teams")
 
 
+class PollingCard(db.Model):
+    """A line of the electoral register as imported by staff, so that a resident can show they live
+    in a ward with the code printed on their polling card. Only what matching needs is kept (name,
+    address, ward) and the code as a keyed hash; a card verifies one account, once."""
+    __tablename__ = "polling_cards"
+    __table_args__ = (UniqueConstraint("council_id", "code_hash"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("councils.id"), index=True)
+    ward_id: Mapped[int] = mapped_column(ForeignKey("wards.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(Text)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
 team_members = db.Table(
     "team_members",
     db.Column("team_id", ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),

@@ -113,7 +113,7 @@ def test_other_wards_late_votes_and_unverified_or_young_voters_are_refused(app, 
 
         process.verification = VerificationMethod.POLLING_CARD
         db.session.commit()
-    with pytest.raises(services.BallotRefused, match="confirm who you are"):
+    with pytest.raises(services.BallotRefused, match="the code on your polling card"):
         cast(app, process_id, voter, [0])
     with app.app_context():
         from datetime import datetime, timezone
