@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import or_, select
 
@@ -170,7 +171,7 @@ def polling_cards():
                     "code_length": _("A code has 6 to 20 letters or numbers"),
                     "duplicate_code": _("This code is already held, or is in the file twice")})
                 if not errors:
-                    flash(_("%(count)s polling cards imported.", count=added), "success")
+                    flash(ngettext("%(num)s polling card imported.", "%(num)s polling cards imported.", added), "success")
                     return redirect(url_for("admin.polling_cards"), 303)
                 form.file.errors.append(_("Nothing was imported: correct the rows listed below and import the file "
                                           "again."))
