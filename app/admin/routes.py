@@ -10,7 +10,7 @@ from app.admin import bp, services
 from app.admin.forms import (CouncilSettingsForm, PeopleSearchForm, PersonAccessForm, PollingCardImportForm, TeamForm,
                              retention_field)
 from app.core.access import role_required
-from app.core.forms import choices, per_item_form
+from app.core.forms import choices, per_item_form, uploaded_csv_text
 from app.core.models import AuditEntry, CouncillorProfile, Role, Team, User, Ward
 from app.core.retention import days_for, retention_kinds, set_days
 from app.core.tenancy import current_council, get_scoped_or_404, scoped
@@ -155,26 +155,19 @@ def polling_cards():
     form = PollingCardImportForm()
     errors = []
     if form.validate_on_submit():
-        upload = form.file.data
-        if not upload or not upload.filename:
-            form.file.errors.append(_("Choose a CSV file to import"))
-        else:
-            try:
-                text = upload.read().decode("utf-8-sig")
-            except UnicodeDecodeError:
-                form.file.errors.append(_("The file must be a CSV saved as UTF-8"))
-            else:
-                added, errors = accounts.import_polling_cards(current_council(), text, current_user, messages={
-                    "missing_column": _("This column is missing"), "required": _("This is empty"),
-                    "too_many_rows": _("The file has more than 100,000 rows: split it"),
-                    "unknown_ward": _("No ward has this code or name"),
-                    "code_length": _("A code has 6 to 20 letters or numbers"),
-                    "duplicate_code": _("This code is already held, or is in the file twice")})
-                if not errors:
-                    flash(ngettext("%(num)s polling card imported.", "%(num)s polling cards imported.", added), "success")
-                    return redirect(url_for("admin.polling_cards"), 303)
-                form.file.errors.append(_("Nothing was imported: correct the rows listed below and import the file "
-                                          "again."))
+        text = uploaded_csv_text(form.file)
+        if text is not None:
+            added, errors = accounts.import_polling_cards(current_council(), text, current_user, messages={
+                "missing_column": _("This column is missing"), "required": _("This is empty"),
+                "too_many_rows": _("The file has more than 100,000 rows: split it"),
+                "unknown_ward": _("No ward has this code or name"),
+                "code_length": _("A code has 6 to 20 letters or numbers"),
+                "duplicate_code": _("This code is already held, or is in the file twice")})
+            if not errors:
+                flash(ngettext("%(num)s polling card imported.", "%(num)s polling cards imported.", added), "success")
+                return redirect(url_for("admin.polling_cards"), 303)
+            form.file.errors.append(_("Nothing was imported: correct the rows listed below and import the file "
+                                      "again."))
     held, used = accounts.polling_card_counts(current_council())
     return render_page("admin/polling_cards.html", status=400 if request.method == "POST" else 200, form=form,
                        errors=errors, held=held, used=used)

@@ -32,6 +32,9 @@ class RowError:
     column: str
     message: str
 
+    def __iter__(self):  # (row, column, message), as the import_problems macro reads it
+        return iter((self.row, self.column, self.message))
+
 
 @dataclass
 class ImportedRow:

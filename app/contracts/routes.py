@@ -11,6 +11,7 @@ from app.contracts import bp, charts, ocds, services
 from app.contracts.forms import (AmendmentForm, ContractForm, DocumentForm, ImportForm, KpiForm, KpiReportForm, PaymentForm,
                                  SearchForm, SettingsForm)
 from app.contracts.importing import template_csv
+from app.core.forms import uploaded_csv_text
 from app.contracts.models import Contract, ContractStatus, Kpi, KpiFrequency, OcdsRelease, Procedure
 from app.contracts.transparency import quarter_bounds, transparency_rows, TRANSPARENCY_FIELDS
 from app.core.access import public, role_required
@@ -297,20 +298,13 @@ def import_contracts():
     form = ImportForm()
     errors = []
     if form.validate_on_submit():
-        upload = form.file.data
-        if not upload or not upload.filename:
-            form.file.errors.append(_("Choose a CSV file to import"))
-        else:
-            try:
-                text = upload.read().decode("utf-8-sig")
-            except UnicodeDecodeError:
-                form.file.errors.append(_("The file must be a CSV saved as UTF-8"))
-            else:
-                created, errors = services.import_csv(current_council(), text)
-                if not errors:
-                    flash(_("%(count)s contracts imported and published.", count=created), "success")
-                    return redirect(url_for("contracts.register"), 303)
-                form.file.errors.append(_("Nothing was imported: correct the rows listed below and import the file again."))
+        text = uploaded_csv_text(form.file)
+        if text is not None:
+            created, errors = services.import_csv(current_council(), text)
+            if not errors:
+                flash(_("%(count)s contracts imported and published.", count=created), "success")
+                return redirect(url_for("contracts.register"), 303)
+            form.file.errors.append(_("Nothing was imported: correct the rows listed below and import the file again."))
     return render_template("contracts/import.html", form=form, errors=errors)
 
 

@@ -112,3 +112,17 @@ class CouncillorProfileForm(FlaskForm):
         URL(message=_l("Enter a full web address starting with https://")), web_address])
     bio = BilingualField(_l("About you"), multiline=True, optional=True,
                          description=_l("A few sentences residents will see on your ward page."))
+
+
+def uploaded_csv_text(field) -> str | None:
+    """The text of the CSV uploaded in a file field, or None with the reason added to the field's
+    errors (no file chosen, or not UTF-8). One place, for every CSV import page."""
+    upload = field.data
+    if not upload or not upload.filename:
+        field.errors.append(_l("Choose a CSV file to import"))
+        return None
+    try:
+        return upload.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        field.errors.append(_l("The file must be a CSV saved as UTF-8"))
+        return None
