@@ -283,40 +283,38 @@ def project_from_idea(process_id: int):
 def move_phase(process_id: int):
     process = _process_or_404(process_id)
     form = PhaseForm()
-    if form.validate_on_submit():
-        try:
-            services.move_phase(process, Phase(form.phase.data) if form.phase.data else None, current_user)
-        except services.BallotRefused as refused:
-            flash(str(refused), "error")
-        else:
-            flash(_("The phase is changed."), "success")
-    return redirect(url_for("budgeting.manage_process", process_id=process.id), 303)
+    if not form.validate_on_submit():
+        return redirect(url_for("budgeting.manage_process", process_id=process.id), 303)
+    return _staff_step(process, lambda: services.move_phase(process, Phase(form.phase.data) if form.phase.data
+                                                            else None, current_user), _("The phase is changed."))
 
 
 @bp.post("/<int:process_id>/seal")
 @staff_only
 def seal(process_id: int):
     process = _process_or_404(process_id)
-    try:
-        services.seal_ballots(process, current_user)
-    except services.BallotRefused as refused:
-        flash(str(refused), "error")
-    else:
-        flash(_("The ballots are sealed and their SHA-256 is published."), "success")
-    return redirect(url_for("budgeting.manage_process", process_id=process.id), 303)
+    return _staff_step(process, lambda: services.seal_ballots(process, current_user),
+                       _("The ballots are sealed and their SHA-256 is published."))
 
 
 @bp.post("/<int:process_id>/publish")
 @staff_only
 def publish(process_id: int):
     process = _process_or_404(process_id)
+    return _staff_step(process, lambda: services.publish_result(process, current_user), _("The result is published."),
+                       then=url_for("budgeting.detail", process_id=process.id))
+
+
+def _staff_step(process: BudgetProcess, step, done: str, then: str | None = None):
+    """Run one staff step on a process: its refusal is shown on the manage page; success is said,
+    then the page `then` (the manage page unless named) is shown."""
     try:
-        services.publish_result(process, current_user)
+        step()
     except services.BallotRefused as refused:
         flash(str(refused), "error")
         return redirect(url_for("budgeting.manage_process", process_id=process.id), 303)
-    flash(_("The result is published."), "success")
-    return redirect(url_for("budgeting.detail", process_id=process.id), 303)
+    flash(done, "success")
+    return redirect(then or url_for("budgeting.manage_process", process_id=process.id), 303)
 
 
 @bp.route("/<int:process_id>/paper", methods=["GET", "POST"])
