@@ -88,6 +88,8 @@ def main() -> None:
                 continue
             selected = queue.get()
             seconds = round(time.perf_counter() - started, 1)
+            # Read the file again before writing: another run may have recorded other files meanwhile.
+            recorded = json.loads(OUT.read_text()) if OUT.exists() else recorded
             recorded["elections"].setdefault(name, {})[key] = {"selected": selected, "pabutools_seconds": seconds}
             OUT.write_text(json.dumps(recorded, indent=1, sort_keys=True) + "\n")
             print(f"{name} {key}: {len(selected)} projects in {seconds} s", flush=True)
