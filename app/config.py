@@ -80,6 +80,7 @@ class Config:
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", 0))
     # Uploaded files (idea photos...): a folder every app server shares.
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
+    BACKUP_FOLDER = os.environ.get("BACKUP_FOLDER", str(INSTANCE_DIR / "backups"))
     # Supporting ideas: per person, so a script cannot pile up supports.
     SUPPORT_LIMIT = os.environ.get("SUPPORT_LIMIT", "60 per minute")
     # Starting and sending consultation answers, per address.

@@ -126,6 +126,46 @@ def demo_code() -> None:
     click.echo(pyotp.TOTP(DEMO_TOTP_SECRET).now())
 
 
+@click.command("backup")
+@click.option("--to", "destination", type=click.Path(file_okay=False), default=None,
+              help="Folder to write the backup folder into (default: BACKUP_FOLDER).")
+@with_appcontext
+def backup_command(destination: str | None) -> None:
+    """Back up the database and the uploads, with a checksum of every table."""
+    from pathlib import Path
+
+    from app.core.backup import BackupError, backup
+    from app.extensions import db
+
+    try:
+        result = backup(db.engine, Path(current_app.config["UPLOAD_FOLDER"]),
+                        Path(destination or current_app.config["BACKUP_FOLDER"]))
+    except BackupError as problem:
+        raise click.ClickException(str(problem)) from None
+    rows = sum(t["rows"] for t in result.manifest["tables"].values())
+    click.echo(f"{result.folder}: {len(result.manifest['tables'])} tables, {rows} rows, "
+               f"{result.manifest['uploads']['files']} uploaded files")
+
+
+@click.command("restore")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@with_appcontext
+def restore_command(folder: str) -> None:
+    """Restore a backup into an empty database and uploads folder, and check every table."""
+    from pathlib import Path
+
+    from app.core.backup import BackupError, restore
+    from app.extensions import db
+
+    try:
+        outcome = restore(db.engine, Path(current_app.config["UPLOAD_FOLDER"]), Path(folder))
+    except BackupError as problem:
+        raise click.ClickException(str(problem)) from None
+    if outcome["mismatches"]:
+        raise click.ClickException("restored, but it differs from the backup:\n" + "\n".join(outcome["mismatches"]))
+    click.echo("restored: every table and the uploads match the backup's checksums")
+
+
 def register(app: Flask) -> None:
     from app.budgeting.cli import pb_cli
 
@@ -136,3 +176,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(retention_command)
     app.cli.add_command(create_admin)
     app.cli.add_command(demo_code)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
