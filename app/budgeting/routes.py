@@ -20,6 +20,7 @@ from app.budgeting.forms import (BallotForm, FindResidentForm, InPersonBallotFor
 from app.budgeting.models import Ballot, BallotKind, BudgetProcess, BudgetProject, Channel, Phase, ProjectStatus
 from app.core import tokens
 from app.core.access import public, role_required, signed_in
+from app.core.idempotency import idempotent
 from app.core.mail import send_mail
 from app.core.models import Role, User, VerificationMethod, Ward
 from app.core.bilingual import BilingualText, pick_for_reader
@@ -103,6 +104,7 @@ def _vote_limit() -> str:
 @bp.route("/<int:process_id>/vote", methods=["GET", "POST"])
 @signed_in
 @limiter.limit(_vote_limit, key_func=lambda: f"user:{current_user.id}", methods=["POST"])
+@idempotent
 def vote(process_id: int):
     process = _process_or_404(process_id)
     phase = services.phase(process)
@@ -319,6 +321,7 @@ def _staff_step(process: BudgetProcess, step, done: str, then: str | None = None
 
 @bp.route("/<int:process_id>/paper", methods=["GET", "POST"])
 @staff_only
+@idempotent
 def paper(process_id: int):
     process = _process_or_404(process_id)
     options = [(p, f"{pick_for_reader(p.title)['text']} ({pounds(p.cost)})") for p in services.ballot_projects(process)]
@@ -381,6 +384,7 @@ def in_person(process_id: int):
 @bp.route("/<int:process_id>/in-person/<int:user_id>", methods=["GET", "POST"])
 @staff_only
 @limiter.limit(_vote_limit, key_func=lambda: f"user:{current_user.id}", methods=["POST"])
+@idempotent
 def in_person_ballot(process_id: int, user_id: int):
     """Step two: the resident's standing (may they vote, have they voted and how, never what they
     chose), a code sent to them, and the ballot, cast with that code."""

@@ -16,6 +16,7 @@ from app.consultations.models import (Answer, Channel, Consultation, Consultatio
                                       DraftParagraph, ParagraphComment, Phase, PhaseKind, Question, QuestionKind,
                                       Response, ResponseMode)
 from app.core.access import client_ip, public, role_required, signed_in
+from app.core.idempotency import idempotent
 from app.core.bilingual import BilingualText
 from app.core.datasets import export_response
 from app.core.errors import render_error
@@ -303,6 +304,7 @@ def about_you(consultation_id: int):
 @bp.route("/<int:consultation_id>/check", methods=["GET", "POST"])
 @public
 @answering_limit
+@idempotent
 def check(consultation_id: int):
     c = _consultation(consultation_id)
     draft, elsewhere = _respondent_draft(c)

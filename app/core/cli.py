@@ -77,8 +77,11 @@ def retention_command(action: str) -> None:
     """`flask retention run`: purge personal data older than its retention period (audited)."""
     from app.core.retention import run_retention
 
+    from app.core import idempotency
+
     for kind, count in run_retention().items():
         click.echo(f"{kind}: {count} purged")
+    click.echo(f"idempotency keys older than a day: {idempotency.purge()} purged")
 
 
 @click.command("create-admin")

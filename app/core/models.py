@@ -350,3 +350,17 @@ class RecoveryCode(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     code_hash: Mapped[str] = mapped_column(String(64))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class IdempotencyKey(db.Model):
+    """A write request's idempotency key and, once it has been answered, the answer: the same
+    request sent again (a double click, a retry after a lost connection, a proxy) gets the same
+    answer and does not act twice. Kept for a day (`idempotency.purge`)."""
+    __tablename__ = "idempotency_keys"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(Integer)  # whose it is; no foreign key: it outlives nothing
+    path: Mapped[str] = mapped_column(String(300))
+    status: Mapped[int | None] = mapped_column(Integer)  # None while the first request is being handled
+    location: Mapped[str | None] = mapped_column(String(500))
+    body: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

@@ -128,6 +128,9 @@ class _SessionInterface(SecureCookieSessionInterface):
 def install(app: Flask) -> None:
     app.session_interface = _SessionInterface()
     app.jinja_env.globals["page_query"] = page_query
+    from app.core.idempotency import idempotency_field
+
+    app.jinja_env.globals["idempotency_field"] = idempotency_field
 
     @app.before_request
     def start_timer() -> None:

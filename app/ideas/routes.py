@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from app.core import uploads
 from app.core.access import public, role_required, signed_in
+from app.core.idempotency import idempotent
 from app.core.categories import CATEGORY_KEYS, category_label
 from app.core.datasets import export_response
 from app.core.models import Role, Ward
@@ -258,6 +259,7 @@ def _support_limit() -> str:
 @bp.post("/<int:idea_id>/support")
 @signed_in
 @limiter.limit(_support_limit, key_func=_user_key)
+@idempotent
 def support(idea_id: int):
     item = _idea_or_404(idea_id)
     withdraw = request.form.get("action") == "withdraw"
