@@ -12,7 +12,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test test-fast test-browser test-postgres install test-deps translations compile-translations demo-signins clean
+.PHONY: run test test-fast test-browser test-postgres test-cluster install test-deps translations compile-translations demo-signins clean
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,7 +55,7 @@ test-deps: install
 
 # Unit and web tests: the fast suite to run constantly (no browser).
 test-fast: compile-translations
-	$(BIN)/pytest -q -n $(PYTEST_WORKERS) -m "not browser" tests
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) -m "not browser and not cluster" tests
 
 test-browser: test-deps compile-translations
 	$(BIN)/pytest -q -m browser tests
@@ -63,12 +63,20 @@ test-browser: test-deps compile-translations
 test-postgres: test-deps compile-translations
 	@if [ -z "$$TEST_DATABASE_URL" ]; then echo "TEST_DATABASE_URL is not set: skipping PostgreSQL run"; exit 0; fi; \
 	echo "== The whole suite again on PostgreSQL ($$TEST_DATABASE_URL)"; \
-	CC_TEST_DB=postgres $(BIN)/pytest -q -n $(PYTEST_WORKERS) -m "not browser" tests && \
+	CC_TEST_DB=postgres $(BIN)/pytest -q -n $(PYTEST_WORKERS) -m "not browser and not cluster" tests && \
 	CC_TEST_DB=postgres $(BIN)/pytest -q -m browser tests
+
+# nginx in front of two gunicorns on PostgreSQL and Redis; one is killed mid-load (tests/cluster).
+test-cluster: install compile-translations
+	@if ! command -v nginx >/dev/null; then \
+	  echo "Installing Debian's nginx for the cluster test"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq nginx-light >/dev/null; fi
+	PATH="$$PATH:/usr/sbin" $(BIN)/pytest -q -s -m cluster tests/cluster
 
 test: test-deps compile-translations
 	@echo "== Unit and web tests on SQLite"
-	CC_TEST_DB=sqlite $(BIN)/pytest -q -n $(PYTEST_WORKERS) -m "not browser" tests
+	CC_TEST_DB=sqlite $(BIN)/pytest -q -n $(PYTEST_WORKERS) -m "not browser and not cluster" tests
 	@echo "== Browser tests on SQLite"
 	CC_TEST_DB=sqlite $(BIN)/pytest -q -m browser tests
 	@$(MAKE) --no-print-directory test-postgres
