@@ -32,9 +32,11 @@ def render(*, server_name: str, upstreams: list[str], cert: str, key: str, stati
     return text
 
 
-def standalone(site: str, folder: Path) -> str:
-    """A complete nginx.conf around the site, with every path nginx writes inside `folder`."""
-    return f"""worker_processes 1;
+def standalone(site: str, folder: Path, user: str | None = None) -> str:
+    """A complete nginx.conf around the site, with every path nginx writes inside `folder` (and
+    its workers running as `user`, who must be able to read the static files)."""
+    user_line = f"user {user};\n" if user else ""
+    return f"""{user_line}worker_processes 1;
 pid {folder}/nginx.pid;
 error_log {folder}/error.log warn;
 events {{ worker_connections 256; }}
@@ -62,10 +64,11 @@ def main() -> None:
     parser.add_argument("--http-port", type=int, default=80)
     parser.add_argument("--no-ipv6", action="store_true")
     parser.add_argument("--standalone", type=Path, help="write a whole nginx.conf running from this folder")
+    parser.add_argument("--user", help="with --standalone: the account nginx's workers run as")
     args = parser.parse_args()
     site = render(server_name=args.server_name, upstreams=args.upstream, cert=args.cert, key=args.key,
                   static=args.static, https_port=args.https_port, http_port=args.http_port, ipv6=not args.no_ipv6)
-    print(standalone(site, args.standalone) if args.standalone else site)
+    print(standalone(site, args.standalone, args.user) if args.standalone else site)
 
 
 if __name__ == "__main__":

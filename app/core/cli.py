@@ -84,6 +84,71 @@ def retention_command(action: str) -> None:
     click.echo(f"idempotency keys older than a day: {idempotency.purge()} purged")
 
 
+@click.command("create-council")
+@click.argument("slug")
+@click.option("--name", "name_en", required=True, help="The council's name in English.")
+@click.option("--name-cy", default=None, help="Its name in Welsh.")
+@click.option("--host", "hosts", multiple=True, help="A host name the site answers on (repeat for more).")
+@with_appcontext
+def create_council(slug: str, name_en: str, name_cy: str | None, hosts: tuple[str, ...]) -> None:
+    """Create a council (the first one becomes the default for unknown host names)."""
+    from sqlalchemy import func, select
+
+    from app.core.models import Council
+    from app.extensions import db
+
+    if db.session.scalar(select(Council.id).where(Council.slug == slug)) is not None:
+        raise click.ClickException(f"a council {slug} exists already")
+    first = not db.session.scalar(select(func.count()).select_from(Council))
+    db.session.add(Council(slug=slug, name_en=name_en, name_cy=name_cy, host_names=" ".join(hosts), is_default=first))
+    db.session.commit()
+    click.echo(f"council {slug} created" + (" (the default)" if first else ""))
+
+
+@click.command("import-wards")
+@click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+@click.option("--council", "council_slug", default=None, help="Council slug (default: the default council).")
+@with_appcontext
+def import_wards(csv_file, council_slug: str | None) -> None:
+    """Add or update wards from a CSV with columns code, name, and optionally population and
+    deprivation_index (0 to 1). All or nothing."""
+    import csv
+    from decimal import Decimal
+
+    from sqlalchemy import select
+
+    from app.core.models import Council, Ward
+    from app.extensions import db
+
+    council = db.session.scalar(select(Council).where(Council.slug == council_slug) if council_slug
+                                else select(Council).where(Council.is_default.is_(True)))
+    if council is None:
+        raise click.ClickException("no such council: create one first (flask create-council)")
+    problems, rows = [], list(csv.DictReader(csv_file))
+    for number, row in enumerate(rows, start=2):
+        if not (row.get("code") or "").strip() or not (row.get("name") or "").strip():
+            problems.append(f"row {number}: code and name are needed")
+        for column, kind in (("population", int), ("deprivation_index", Decimal)):
+            if (row.get(column) or "").strip():
+                try:
+                    kind(row[column].strip())
+                except (ValueError, ArithmeticError):
+                    problems.append(f"row {number}: {column} is not a number")
+    if problems:
+        raise click.ClickException("nothing imported:\n" + "\n".join(problems))
+    existing = {w.code: w for w in db.session.scalars(select(Ward).where(Ward.council_id == council.id))}
+    for row in rows:
+        ward = existing.get(row["code"].strip()) or Ward(council_id=council.id, code=row["code"].strip())
+        ward.name = row["name"].strip()
+        if (row.get("population") or "").strip():
+            ward.population = int(row["population"])
+        if (row.get("deprivation_index") or "").strip():
+            ward.deprivation_index = Decimal(row["deprivation_index"].strip())
+        db.session.add(ward)
+    db.session.commit()
+    click.echo(f"{len(rows)} wards imported for {council.slug}")
+
+
 @click.command("create-admin")
 @click.argument("email")
 @click.option("--name", default="Administrator", help="Display name.")
@@ -180,4 +245,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(demo_code)
     app.cli.add_command(backup_command)
+    app.cli.add_command(create_council)
+    app.cli.add_command(import_wards)
     app.cli.add_command(restore_command)
