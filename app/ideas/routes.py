@@ -285,6 +285,7 @@ def support(idea_id: int):
 
 @bp.post("/<int:idea_id>/arguments")
 @signed_in
+@idempotent
 def add_argument(idea_id: int):
     item = _idea_or_404(idea_id)
     form = ArgumentForm(prefix="argument")
@@ -316,6 +317,7 @@ def helpful(argument_id: int):
 
 @bp.post("/<int:idea_id>/comments")
 @signed_in
+@idempotent
 def add_comment(idea_id: int):
     item = _idea_or_404(idea_id)
     form = CommentForm(prefix="comment")

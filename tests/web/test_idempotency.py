@@ -84,3 +84,17 @@ def test_a_key_still_being_handled_gets_a_clear_409_and_old_keys_are_purged(app,
         db.session.commit()
         assert idempotency.purge() == 1
         assert idempotency.stored(key) is None
+
+
+def test_a_comment_sent_twice_with_one_key_appears_once(app, make_user):
+    from app.ideas.models import IdeaComment as Comment
+
+    idea_id = new_idea(app, make_user())
+    browser = signed_in_client(app, make_user())
+    page = browser.get(f"/ideas/{idea_id}").get_data(as_text=True)
+    comment_key = re.findall(r'name="idempotency_key" value="([^"]+)"', page)[-1]  # the comment form is last
+    for _ in range(2):
+        browser.submit(f"/ideas/{idea_id}/comments", {"comment-body": "Yes please, by the school.",
+                                                      "idempotency_key": comment_key})
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Comment).where(Comment.idea_id == idea_id)) == 1
