@@ -86,6 +86,9 @@ def main() -> None:
                 process.kill()
                 print(f"{name} {key}: not finished in {args.timeout} s, left out", flush=True)
                 continue
+            if process.exitcode != 0:  # e.g. killed for memory: pabutools needs >15 GB on Warsaw 2026 with add1
+                print(f"{name} {key}: pabutools died (exit code {process.exitcode}), left out", flush=True)
+                continue
             selected = queue.get()
             seconds = round(time.perf_counter() - started, 1)
             # Read the file again before writing: another run may have recorded other files meanwhile.
