@@ -13,6 +13,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
+from app.auth.services import find_user
 from app.budgeting import bp, services
 from app.budgeting.allocation import AllocationError
 from app.budgeting.forms import (BallotForm, FindResidentForm, InPersonBallotForm, PaperBallotForm, PhaseForm,
@@ -373,7 +374,7 @@ def in_person(process_id: int):
     process = _process_or_404(process_id)
     form = FindResidentForm()
     if form.validate_on_submit():
-        resident = services.find_resident(process, form.email.data)
+        resident = find_user(current_council(), form.email.data)
         if resident is not None:
             return redirect(url_for("budgeting.in_person_ballot", process_id=process.id, user_id=resident.id), 303)
         form.email.errors.append(_("No resident has an account with that email address."))

@@ -441,13 +441,6 @@ IN_PERSON_CODE_LIFETIME = timedelta(minutes=15)
 IN_PERSON_CODE_TRIES = 5
 
 
-def find_resident(process: BudgetProcess, email: str) -> User | None:
-    """A resident of this council by email address (any ward: the page then says why they
-    cannot vote here)."""
-    return db.session.scalar(select(User).where(User.council_id == process.council_id, User.deleted_at.is_(None),
-                                                func.lower(User.email) == email.strip().lower()))
-
-
 def verify_by_staff(resident: User, staff: User, process: BudgetProcess) -> None:
     """Staff record that they checked who the person is and where they live (the "staff check"
     a process can require). A staff action on someone's data: audited."""
