@@ -54,7 +54,7 @@ test-deps: install
 	  npm ci --silent --no-audit --no-fund; fi
 
 # Unit and web tests: the fast suite to run constantly (no browser).
-test-fast: compile-translations
+test-fast: test-deps compile-translations
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS) -m "not browser and not cluster" tests
 
 test-browser: test-deps compile-translations
