@@ -83,6 +83,32 @@ def paginate(query: Select, *, per_page: int = 20, page: int | None = None, coun
     return Page(items=items, page=page, per_page=per_page, total=total, total_capped=capped)
 
 
+class FragmentCache:
+    """Rendered template fragments, memoised on everything they are made from.
+
+    For parts of a page that are a pure function of their key: the layout's links (fixed
+    addresses, the catalogue's words, the council's name) and the ideas list's filter menus (the
+    wards, the chosen values). The key names every input, so an entry is never stale: a renamed
+    council or ward is a new key. Bounded, oldest out first, so free text in a key (a search)
+    cannot grow it without limit. Per process: nothing in it needs sharing between servers."""
+
+    def __init__(self, size: int = 512) -> None:
+        from collections import OrderedDict
+
+        self.size = size
+        self.entries: OrderedDict[tuple, str] = OrderedDict()
+
+    def __call__(self, *key, caller):
+        from markupsafe import Markup
+
+        found = self.entries.get(key)
+        if found is None:
+            found = self.entries[key] = Markup(caller())
+            if len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+        return found
+
+
 def page_query(page: int) -> str:
     """The current query string with `page` replaced; other filters are kept as they are."""
     args = [(k, v) for k, v in request.args.items(multi=True) if k != "page"]
@@ -128,6 +154,8 @@ class _SessionInterface(SecureCookieSessionInterface):
 def install(app: Flask) -> None:
     app.session_interface = _SessionInterface()
     app.jinja_env.globals["page_query"] = page_query
+    # `{% call cached_fragment("name", every, input) %}…{% endcall %}`
+    app.jinja_env.globals["cached_fragment"] = FragmentCache()
     from app.core.idempotency import idempotency_field
 
     app.jinja_env.globals["idempotency_field"] = idempotency_field

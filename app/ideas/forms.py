@@ -70,6 +70,8 @@ class ListForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search form
 
+    FIELDS = ("q", "sort", "ward", "category", "status")
+
     q = StringField(_l("Search ideas"), validators=[Optional(), Length(max=100)])
     sort = SelectField(_l("Order"), choices=choices([("supported", _l("Most supported")), ("newest", _l("Newest")),
                                                      ("trending", _l("Trending (last 14 days)"))]),

@@ -74,7 +74,7 @@ def _user_key() -> str:
 STATUS_VALUES = {s.value for s in IdeaStatus}
 
 
-def _filter_from_args(wards=None) -> tuple[ListForm, services.IdeaFilter]:
+def _filter_from_args(wards=None) -> services.IdeaFilter:
     """The list's filters from the query string. Each menu value is checked on its own and an
     unknown one is ignored (only a hand-edited address has one), so the form is not validated:
     that cost a list page more than its query (bench/ideas.py)."""
@@ -86,19 +86,23 @@ def _filter_from_args(wards=None) -> tuple[ListForm, services.IdeaFilter]:
         sort=sort if sort in services.SORTS else "supported", ward_id=ward_id, whole_council=ward == "all",
         category=args.get("category") if args.get("category") in CATEGORY_KEYS else None,
         status=IdeaStatus(status) if status in STATUS_VALUES else None, q=(args.get("q") or "")[:100])
-    return ListForm(args, wards=wards), f
+    return f
 
 
 @bp.get("/")
 @public
 def index():
     wards = _wards()
-    form, f = _filter_from_args(wards)
+    f = _filter_from_args(wards)
     # Only the columns a card shows; ward names from the list the filter menu already needs.
     page = paginate(services.list_query(current_council().id, f, columns=services.CARD_COLUMNS),
                     per_page=20, count_limit=services.LIST_COUNT_LIMIT)
     supported = services.supported_ids(current_user, [i.id for i in page.items])
-    return render_page("ideas/index.html", fragment="ideas/_results.html", target="idea-results", form=form,
+    # The filter menus are memoised on what they show (the wards, the values chosen), so the form
+    # is built only when they are rendered afresh.
+    chosen = tuple(request.args.get(name, "") for name in ListForm.FIELDS)
+    return render_page("ideas/index.html", fragment="ideas/_results.html", target="idea-results",
+                       list_form=lambda: ListForm(request.args, wards=wards), filter_key=(tuple(wards), chosen),
                        page=page, supported=supported, filters=f, ward_names={w.id: w.name for w in wards})
 
 
@@ -109,7 +113,7 @@ FEED_FILTERS = {"q", "sort", "ward", "category", "status"}
 @bp.get("/feed.atom")
 @public
 def feed():
-    _form, f = _filter_from_args()
+    f = _filter_from_args()
     ideas = db.session.scalars(services.list_query(current_council().id, f).limit(FEED_SIZE)).all()
     updated = max((i.updated_at for i in ideas), default=datetime.now(timezone.utc))
     from urllib.parse import urlencode
@@ -137,7 +141,7 @@ def idea_row(idea: Idea) -> dict:
 @bp.get("/export.<any(csv, json):fmt>")
 @public
 def export(fmt: str):
-    _form, f = _filter_from_args()
+    f = _filter_from_args()
     query = (services.list_query(current_council().id, f).options(selectinload(Idea.ward))
              .execution_options(yield_per=500))
 

@@ -539,6 +539,49 @@ def test_lists_sort_filter_and_search(app, council, make_user):
     assert "<html" not in fragment.get_data(as_text=True)
 
 
+def test_list_shows_every_change_at_once_though_its_parts_are_memoised(app, council, make_user):
+    """The layout, the filter menus and the cards are memoised on what they show (bench/ideas.py):
+    a new support, a renamed ward or council, another language or a support of one's own shows on
+    the next request."""
+    from app.core.models import Council, Ward
+
+    north, _south = council.wards
+    idea_id = new_idea(app, make_user(), title="Benches along the river path", ward=north)
+    anonymous = app.test_client()
+    page = anonymous.get("/ideas/").get_data(as_text=True)
+    assert "0 supporters" in page and "North" in page and "Testshire Council" in page
+    supporter = make_user()
+    with app.app_context():
+        services.support(db.session.get(Idea, idea_id), db.session.get(User, supporter.id))
+        db.session.get(Ward, north.id).name = "North and Riverside"
+        db.session.get(Council, council.id).name_en = "Testshire County Council"
+        db.session.commit()
+    page = anonymous.get("/ideas/").get_data(as_text=True)
+    assert "1 supporter<" in page and "0 supporters" not in page
+    assert page.count("North and Riverside") == 2  # the card and the ward menu
+    assert "Testshire County Council" in page and "Testshire Council<" not in page
+    anonymous.get("/language/cy?next=/")
+    welsh = anonymous.get("/ideas/").get_data(as_text=True)
+    assert "Syniadau" in welsh and "1 cefnogwr" in welsh and "Cyngor Swydd Prawf" in welsh
+    fragment = anonymous.get("/ideas/", headers={"HX-Request": "true", "HX-Target": "idea-results"})
+    assert "1 cefnogwr" in fragment.get_data(as_text=True)
+    mine = signed_in_client(app, supporter).get("/ideas/").get_data(as_text=True)
+    assert "You support this" in mine
+    assert "You support this" not in app.test_client().get("/ideas/").get_data(as_text=True)
+
+
+def test_memoised_fragments_are_bounded():
+    from app.core.web import FragmentCache
+
+    cache = FragmentCache(size=3)
+    rendered = []
+    for word in ["a", "b", "c", "d", "a"]:
+        cache("search", word, caller=lambda word=word: rendered.append(word) or f"<p>{word}</p>")
+    assert len(cache.entries) == 3
+    assert rendered == ["a", "b", "c", "d", "a"]  # "a" was the oldest, so it was rendered again
+    assert cache("search", "d", caller=lambda: "changed") == "<p>d</p>"
+
+
 def test_welsh_words_are_found_with_or_without_accents(app, make_user):
     new_idea(app, make_user(), title="Llwybr beicio diogel i'r ysgol Gymraeg", body="Mae angen llwybr diogel i’r plant.")
     new_idea(app, make_user(), title="Gardd gymunedol ger y tŷ crwn", body="Gardd i bawb ar y stryd.")
