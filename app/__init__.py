@@ -73,6 +73,9 @@ def create_app(config: type[Config] | None = None) -> Flask:
     from app.timeline import bp as timeline_bp
 
     app.register_blueprint(timeline_bp)
+    from app.services import bp as services_bp
+
+    app.register_blueprint(services_bp)
     install_errors(app)
 
     from app.core.access import public
