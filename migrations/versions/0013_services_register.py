@@ -1,7 +1,7 @@
 """services register: services, their wards, channel costs and monthly volumes, performance measures
 
 Revision ID: 0013_services_register
-Revises: 0011_idempotency_keys
+Revises: 0012_kiosk
 Create Date: 2026-11-28 19:52:27.093382
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0013_services_register"
-down_revision = "0011_idempotency_keys"
+down_revision = "0012_kiosk"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,410 @@
+"""Case flags through the test client: access (every route that shows or changes a subject or a
+flag is refused to all but the caseworkers assigned to the subject's team, enumerated from the URL
+map), the audit row with its reason for every view, the review, match, second-person, request and
+appeal workflows, fairness counts and rule versions."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app.caseflags import services
+from app.caseflags.models import (AccessRequest, Appeal, Flag, FlagCategory, MatchCandidate, Review, RuleVersion,
+                                  SensitiveAccess, Severity, Subject, SubjectKind)
+from app.core.models import AuditEntry, Council, Role, Team, User
+from app.extensions import db
+from tests.conftest import sign_in
+from tests.helpers import validate_html
+
+
+@pytest.fixture
+def world(app, council, make_user):
+    """Housing, Schools and Early Help (the review team); a household known to Housing with one
+    low flag and one restricted flag; a request and an appeal about it."""
+    people = {
+        "housing": make_user(Role.CASEWORKER, email="housing@example.org"),
+        "schools": make_user(Role.CASEWORKER, email="schools@example.org"),
+        "reviewer": make_user(Role.CASEWORKER, email="reviewer@example.org"),
+        "reviewer2": make_user(Role.CASEWORKER, email="reviewer2@example.org"),
+        "outsider": make_user(Role.CASEWORKER, email="libraries@example.org"),
+        "resident": make_user(Role.RESIDENT, email="resident@example.org"),
+        "other_resident": make_user(Role.RESIDENT, email="neighbour@example.org"),
+        "staff": make_user(Role.STAFF, email="staff@example.org"),
+        "admin": make_user(Role.ADMIN, email="admin@example.org"),
+    }
+    with app.app_context():
+        c = db.session.get(Council, council.id)
+        teams = {}
+        for name, members in [("Housing", ["housing"]), ("Schools", ["schools"]), ("Early Help", ["reviewer", "reviewer2"]),
+                              ("Libraries", ["outsider"])]:
+            teams[name] = Team(council_id=c.id, name=name)
+            db.session.add(teams[name])
+            for key in members:
+                teams[name].members.append(db.session.get(User, people[key].id))
+        db.session.flush()
+        services.settings_for(c.id).review_team_id = teams["Early Help"].id
+        low = FlagCategory(council_id=c.id, code="rent_arrears", name="Rent arrears", description="Rent unpaid.")
+        secret = FlagCategory(council_id=c.id, code="domestic_abuse", name="Domestic abuse concern",
+                              description="Restricted.", sensitive=True)
+        attendance = FlagCategory(council_id=c.id, code="school_attendance", name="School attendance", description="Absence.")
+        db.session.add_all([low, secret, attendance])
+        db.session.commit()
+        housing = db.session.get(User, people["housing"].id)
+        subject, _ = services.create_subject(c, services.SubjectInput(
+            SubjectKind.HOUSEHOLD, "The Fictional family", None, "1 Demo Street", "100000000001", council.wards[0].id),
+            teams["Housing"], housing)
+        flag, _ = services.add_flag(subject, teams["Housing"], housing, low, Severity.LOW, "Rent two months behind.",
+                                    date.today() - timedelta(days=3))
+        hidden, _ = services.add_flag(subject, teams["Housing"], housing, secret, Severity.LOW, "A neighbour heard shouting.",
+                                      date.today() - timedelta(days=2))
+        request = services.create_request(db.session.get(User, people["resident"].id), "Ffion Fictional", date(1980, 1, 1),
+                                          "1 Demo Street", "")
+        appeal = Appeal(council_id=c.id, flag_id=flag.id, request_id=request.id, user_id=people["resident"].id, grounds="Wrong.")
+        db.session.add(appeal)
+        access = SensitiveAccess(council_id=c.id, subject_id=subject.id, requester_id=people["reviewer"].id, reason="Visit.")
+        db.session.add(access)
+        db.session.commit()
+        ids = {"subject": subject.id, "flag": flag.id, "hidden": hidden.id, "request": request.id, "appeal": appeal.id,
+               "access": access.id, "low": low.id, "attendance": attendance.id,
+               **{f"team_{k}": t.id for k, t in teams.items()}}
+    return {"people": people, "ids": ids}
+
+
+def give_reason(client, key: str, next_url: str, reason: str = "Preparing for a home visit"):
+    response = client.submit("/caseflags/reason", {"key": key, "next": next_url, "reason": reason})
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+
+
+def _rule_url(app, rule, ids) -> str:
+    from flask import url_for
+
+    values = {"subject_id": ids["subject"], "flag_id": ids["flag"], "review_id": ids.get("review", 1),
+              "match_id": ids.get("match", 1), "request_id": ids["request"], "appeal_id": ids["appeal"],
+              "access_id": ids["access"]}
+    with app.test_request_context():
+        return url_for(rule.endpoint, **{arg: values[arg] for arg in rule.arguments})
+
+
+SUBJECT_ARGS = {"subject_id", "flag_id", "review_id", "match_id", "request_id", "appeal_id", "access_id"}
+
+
+def subject_rules(app):
+    """Every case-flags route that shows or changes a subject or a flag (the resident's own pages,
+    under /my-data, are checked separately)."""
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("caseflags.") and rule.arguments & SUBJECT_ARGS and "/my-data" not in rule.rule:
+            yield rule
+
+
+@pytest.fixture
+def with_review_and_match(app, world):
+    """Schools records the same family (a match to check) and a review is open."""
+    ids = world["ids"]
+    with app.app_context():
+        c = db.session.scalar(select(Council))
+        schools = db.session.get(User, world["people"]["schools"].id)
+        twin, found = services.create_subject(c, services.SubjectInput(
+            SubjectKind.HOUSEHOLD, "The Fictional Family", None, "1 Demo St", "100000000001", None),
+            db.session.get(Team, ids["team_Schools"]), schools)
+        assert found == 1
+        subject = db.session.get(Subject, ids["subject"])
+        version = services.current_rule(c.id)
+        review = Review(council_id=c.id, subject_id=subject.id, rule_version_id=version.id, points=2,
+                        services=["Housing"], contributions=[])
+        db.session.add(review)
+        db.session.commit()
+        match = db.session.scalar(select(MatchCandidate))
+        # The twin record belongs to Schools (and the review team); put it with Housing too so that
+        # the match page is about records the same people can open.
+        twin.teams = twin.teams + [db.session.get(Team, ids["team_Housing"])]
+        db.session.commit()
+        ids.update(review=review.id, match=match.id, twin=twin.id)
+    return world
+
+
+@pytest.mark.parametrize("who", ["anonymous", "resident", "staff", "admin", "schools", "outsider"])
+def test_subject_routes_are_refused_to_all_but_assigned_caseworkers(app, client, with_review_and_match, who):
+    world = with_review_and_match
+    if who != "anonymous":
+        sign_in(client, world["people"][who])
+    token = client.csrf_token()
+    checked = 0
+    for rule in subject_rules(app):
+        url = _rule_url(app, rule, world["ids"])
+        if who == "schools" and rule.arguments & {"match_id"}:
+            continue  # the match's second record is Schools' own: checked below without it
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(url, method=method, data={"csrf_token": token})
+            if who == "anonymous":
+                assert response.status_code in (302, 303) and "/sign-in" in response.headers["Location"], url
+            else:
+                assert response.status_code == 403, f"{who}: {method} {url} gave {response.status_code}"
+            checked += 1
+    assert checked >= 10
+
+
+def test_each_allowed_view_of_a_subject_leaves_an_audit_row_with_its_reason(app, client, with_review_and_match):
+    world = with_review_and_match
+    ids = world["ids"]
+    sign_in(client, world["people"]["reviewer"])
+    pages = 0
+    for rule in subject_rules(app):
+        if "GET" not in rule.methods:
+            continue
+        url = _rule_url(app, rule, ids)
+        with client.session_transaction() as session:
+            session.pop("cf_reasons", None)  # each page asks afresh
+        first = client.get(url)
+        assert first.status_code == 200 and "Why are you opening this record?" in first.get_data(as_text=True), url
+        key = next(f"{kind}:{ids[kind]}" for kind in ("match", "request", "appeal") if f"{kind}_id" in rule.arguments) \
+            if rule.arguments & {"match_id", "request_id", "appeal_id"} else f"subject:{ids['subject']}"
+        reason = f"Reason for {rule.endpoint}"
+        give_reason(client, key, url, reason)
+        with app.app_context():
+            before = db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "caseflags.viewed"))
+        assert client.get(url).status_code == 200, url
+        with app.app_context():
+            rows = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "caseflags.viewed")
+                                      .order_by(AuditEntry.seq)).all()
+            assert len(rows) > before, url
+            assert rows[-1].details["reason"] == reason and rows[-1].actor_id == world["people"]["reviewer"].id
+        pages += 1
+    assert pages >= 5
+    # The assigned Housing caseworker opens the subject too; the reviewer-only pages stay closed to them.
+    client.submit("/sign-out")
+    sign_in(client, world["people"]["housing"])
+    url = f"/caseflags/subjects/{ids['subject']}"
+    give_reason(client, f"subject:{ids['subject']}", url, "Checking before a visit")
+    page = client.get(url).get_data(as_text=True)
+    assert "Rent two months behind." in page and "A neighbour heard shouting." not in page  # restricted
+    assert client.get(f"/caseflags/reviews/{ids['review']}").status_code == 403
+
+
+def test_a_reason_is_required_and_search_is_audited(app, client, world):
+    sign_in(client, world["people"]["housing"])
+    url = f"/caseflags/subjects/{world['ids']['subject']}"
+    response = client.submit("/caseflags/reason", {"key": f"subject:{world['ids']['subject']}", "next": url, "reason": ""})
+    assert "Give your reason" in response.get_data(as_text=True)
+    assert client.submit("/caseflags/reason", {"key": "subject:1", "next": "https://evil.example/", "reason": "x" * 10}).status_code == 400
+    assert "Give your reason" in client.submit("/caseflags/search", {"q": "Fictional", "reason": ""}).get_data(as_text=True)
+    assert client.submit("/caseflags/search", {"q": "Fictional", "reason": "Duty desk call"}).status_code == 303
+    assert "The Fictional family" in client.get("/caseflags/search").get_data(as_text=True)
+    with app.app_context():
+        row = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "caseflags.searched"))
+        assert row.details == {"reason": "Duty desk call", "query": "Fictional", "found": 1}
+    client.submit("/sign-out")
+    sign_in(client, world["people"]["outsider"])
+    client.submit("/caseflags/search", {"q": "Fictional", "reason": "Curious about it"})
+    assert "0 records found" in client.get("/caseflags/search").get_data(as_text=True)
+
+
+def test_two_services_flags_bring_a_review_that_a_reviewer_decides(app, client, world):
+    ids, people = world["ids"], world["people"]
+    with app.app_context():
+        subject = db.session.get(Subject, ids["subject"])
+        subject.teams = subject.teams + [db.session.get(Team, ids["team_Schools"])]
+        db.session.commit()
+        assert db.session.scalar(select(func.count()).select_from(Review)) == 0  # one service: no review
+    sign_in(client, people["schools"])
+    url = f"/caseflags/subjects/{ids['subject']}/flags/new"
+    give_reason(client, f"subject:{ids['subject']}", url)
+    response = client.submit(url, {"team": str(ids["team_Schools"]), "category": str(ids["attendance"]), "severity": "low",
+                                   "observed": "Attendance down to 85%.", "observed_on": date.today().isoformat()})
+    assert response.status_code == 303
+    with app.app_context():
+        review = db.session.scalar(select(Review))
+        assert review.points == 3 and review.services == ["Housing", "Schools"]  # 1 + 1 (restricted) + 1
+        assert review.rule_version.number == 1
+    client.submit("/sign-out")
+    sign_in(client, people["reviewer"])
+    url = f"/caseflags/reviews/{review.id}"
+    give_reason(client, f"subject:{ids['subject']}", url)
+    page = client.get(url).get_data(as_text=True)
+    assert "Rule version 1 brought this case to review" in page and "Housing, Schools" in page
+    assert f"#{ids['flag']}" in page and "would not reach review" in page
+    assert "Choose your decision" in client.submit(url, {"reason": "Family needs help."}).get_data(as_text=True)
+    assert client.submit(url, {"outcome": "early_support", "reason": "Offer a family support worker."}).status_code == 303
+    with app.app_context():
+        review = db.session.get(Review, review.id)
+        assert review.outcome.value == "early_support" and review.decided_by_id == people["reviewer"].id
+
+
+def test_a_match_is_never_merged_without_a_reviewer(app, client, with_review_and_match):
+    world = with_review_and_match
+    ids = world["ids"]
+    with app.app_context():
+        assert db.session.get(Subject, ids["twin"]).merged_into_id is None
+    sign_in(client, world["people"]["reviewer"])
+    url = f"/caseflags/matches/{ids['match']}"
+    give_reason(client, f"match:{ids['match']}", url)
+    assert "Same UPRN" in client.get(url).get_data(as_text=True)
+    assert client.submit(url, {"same": "yes", "note": "Same address and UPRN; school confirmed."}).status_code == 303
+    with app.app_context():
+        twin = db.session.get(Subject, ids["twin"])
+        assert twin.merged_into_id == ids["subject"] and twin.teams == []
+        kept = db.session.get(Subject, ids["subject"])
+        assert {t.name for t in kept.teams} >= {"Housing", "Schools", "Early Help"}
+
+
+def test_restricted_categories_need_a_second_person(app, client, world):
+    ids, people = world["ids"], world["people"]
+    sign_in(client, people["reviewer"])
+    response = client.submit(f"/caseflags/restricted/{ids['access']}", {"decision": "approve"}, follow_redirects=True)
+    assert "You cannot approve your own request" in response.get_data(as_text=True)
+    client.submit("/sign-out")
+    sign_in(client, people["reviewer2"])
+    client.submit(f"/caseflags/restricted/{ids['access']}", {"decision": "approve"})
+    client.submit("/sign-out")
+    sign_in(client, people["reviewer"])
+    url = f"/caseflags/subjects/{ids['subject']}"
+    give_reason(client, f"subject:{ids['subject']}", url)
+    assert "A neighbour heard shouting." in client.get(url).get_data(as_text=True)
+
+
+def test_access_request_workflow_and_appeal_decided_by_someone_else(app, client, world):
+    ids, people = world["ids"], world["people"]
+    sign_in(client, people["reviewer"])
+    url = f"/caseflags/requests/{ids['request']}"
+    give_reason(client, f"request:{ids['request']}", url, "Answering the request")
+    # Identity first: linking before it is refused.
+    page = client.submit(url, {"step": "link", "subject": str(ids["subject"])}).get_data(as_text=True)
+    assert "Check the person&#39;s identity first" in page or "Check the person's identity first" in page
+    assert client.submit(url, {"step": "verify", "note": "Passport seen at the Civic Centre"}).status_code == 303
+    assert client.submit(url, {"step": "link", "subject": str(ids["subject"])}).status_code == 303
+    page = client.submit(url, {"step": "release", f"flag-{ids['flag']}": "Rent behind.", f"flag-{ids['hidden']}": "[removed]"},
+                         follow_redirects=True).get_data(as_text=True)
+    assert "Confirm that you have taken other people" in page
+    client.submit(url, {"step": "release", "checked": "y", f"flag-{ids['flag']}": "Rent two months behind.",
+                        f"flag-{ids['hidden']}": "Concern reported by [a neighbour]."})
+    with app.app_context():
+        item = db.session.get(AccessRequest, ids["request"])
+        assert item.status.value == "released" and item.due_on > item.received_on
+        assert [f["observed"] for f in item.released_data["flags"]] == ["Rent two months behind.", "Concern reported by [a neighbour]."]
+    client.submit("/sign-out")
+
+    sign_in(client, people["resident"])
+    mine = client.get(f"/caseflags/my-data/{ids['request']}").get_data(as_text=True)
+    assert "Concern reported by [a neighbour]." in mine and "A neighbour heard shouting." not in mine
+    response = client.submit(f"/caseflags/my-data/{ids['request']}/flags/{ids['hidden']}/appeal",
+                             {"grounds": "This never happened."})
+    assert response.status_code == 303
+    client.submit("/sign-out")
+    sign_in(client, people["other_resident"])
+    assert client.get(f"/caseflags/my-data/{ids['request']}").status_code == 403
+    assert client.get(f"/caseflags/my-data/{ids['request']}/flags/{ids['flag']}/appeal").status_code == 403
+    assert "Your requests" not in client.get("/caseflags/my-data").get_data(as_text=True)
+    client.submit("/sign-out")
+
+    with app.app_context():
+        appeal_id = db.session.scalar(select(Appeal.id).where(Appeal.flag_id == ids["hidden"]))
+        # The flag's author is made a reviewer: they still cannot decide the appeal.
+        review_team = db.session.get(Team, ids["team_Early Help"])
+        review_team.members.append(db.session.get(User, people["housing"].id))
+        db.session.commit()
+    sign_in(client, people["housing"])
+    url = f"/caseflags/appeals/{appeal_id}"
+    give_reason(client, f"appeal:{appeal_id}", url, "Deciding the appeal")
+    assert "another reviewer must decide" in client.get(url).get_data(as_text=True)
+    client.submit(url, {"status": "upheld", "reason": "I am the author"})
+    with app.app_context():
+        assert db.session.get(Appeal, appeal_id).status.value == "open"
+    client.submit("/sign-out")
+    sign_in(client, people["reviewer2"])
+    give_reason(client, f"appeal:{appeal_id}", url, "Deciding the appeal")
+    assert client.submit(url, {"status": "upheld", "reason": "No evidence for it."}).status_code == 303
+    with app.app_context():
+        flag = db.session.get(Flag, ids["hidden"])
+        assert flag.withdrawn_at is not None and "No evidence" in flag.withdrawn_reason
+    client.submit("/sign-out")
+    sign_in(client, people["resident"])
+    assert "Upheld: the flag is withdrawn" in client.get(f"/caseflags/my-data/{ids['request']}").get_data(as_text=True)
+
+
+def test_changing_the_rule_makes_a_new_version_and_old_reviews_keep_theirs(app, client, world):
+    ids, people = world["ids"], world["people"]
+    with app.app_context():
+        c = db.session.scalar(select(Council))
+        version = services.current_rule(c.id)
+        review = Review(council_id=c.id, subject_id=ids["subject"], rule_version_id=version.id, points=2,
+                        services=["Housing"], contributions=[])
+        db.session.add(review)
+        db.session.commit()
+        review_id = review.id
+    sign_in(client, people["admin"])
+    assert client.get("/caseflags/rule/edit").status_code == 200
+    response = client.submit("/caseflags/rule/edit", {"window_days": "90", "threshold": "3", "min_services": "2",
+                                                      "points_low": "1", "points_medium": "2", "points_high": "4",
+                                                      "cat_" + str(ids["low"]) + "_high": "5", "note": "Fewer referrals."})
+    assert response.status_code == 303
+    with app.app_context():
+        versions = db.session.scalars(select(RuleVersion).order_by(RuleVersion.number)).all()
+        assert [v.number for v in versions] == [1, 2]
+        assert versions[0].config["threshold"] == 2 and versions[1].config["threshold"] == 3
+        assert versions[1].config["category_points"] == {"rent_arrears": {"high": 5}}
+        assert db.session.get(Review, review_id).rule_version.number == 1
+    client.submit("/sign-out")
+    page = client.get("/caseflags/rule").get_data(as_text=True)  # public
+    assert "at least 3 points" in page and "Version 1" in page and "Fewer referrals." in page
+    assert "at least 2 points" in client.get("/caseflags/rule/versions/1").get_data(as_text=True)
+
+
+def test_fairness_is_for_staff_and_hides_small_counts(app, client, world, login_as):
+    with app.app_context():
+        c = db.session.scalar(select(Council))
+        version = services.current_rule(c.id)
+        for _ in range(6):
+            db.session.add(Review(council_id=c.id, subject_id=world["ids"]["subject"], rule_version_id=version.id,
+                                  points=2, services=["Housing"],
+                                  contributions=[{"flag_id": 1, "category": "rent_arrears", "status": "counted"}]))
+        db.session.commit()
+    assert client.get("/caseflags/fairness").status_code in (302, 303)
+    sign_in(client, world["people"]["resident"])
+    assert client.get("/caseflags/fairness").status_code == 403
+    client.submit("/sign-out")
+    sign_in(client, world["people"]["staff"])
+    page = client.get("/caseflags/fairness").get_data(as_text=True)
+    assert "North" in page and "Rent arrears" in page and "<td>6</td>" in page
+    assert "fewer than 5" not in page.split("By age band")[0].split("By ward")[1]
+
+
+def test_access_report_lists_who_looked(app, client, world):
+    sign_in(client, world["people"]["housing"])
+    url = f"/caseflags/subjects/{world['ids']['subject']}"
+    give_reason(client, f"subject:{world['ids']['subject']}", url, "Home visit tomorrow")
+    client.get(url)
+    assert client.get("/caseflags/access-report").status_code == 403  # not a reviewer
+    client.submit("/sign-out")
+    sign_in(client, world["people"]["reviewer"])
+    page = client.get(f"/caseflags/access-report?subject={world['ids']['subject']}").get_data(as_text=True)
+    assert "Home visit tomorrow" in page and "Person 1" in page
+
+
+def test_caseflags_pages_are_valid_html(app, client, with_review_and_match, tmp_path):
+    world = with_review_and_match
+    ids = world["ids"]
+    pages = {"rule": client.get("/caseflags/rule").get_data(as_text=True)}
+    sign_in(client, world["people"]["reviewer"])
+    for key, url in [("subject", f"/caseflags/subjects/{ids['subject']}"), ("review", f"/caseflags/reviews/{ids['review']}"),
+                     ("match", f"/caseflags/matches/{ids['match']}"), ("request", f"/caseflags/requests/{ids['request']}"),
+                     ("appeal", f"/caseflags/appeals/{ids['appeal']}")]:
+        pages[f"gate-{key}"] = client.get(url).get_data(as_text=True)
+        kind = key if key in ("match", "request", "appeal") else "subject"
+        give_reason(client, f"{kind}:{ids[kind]}", url)
+        pages[key] = client.get(url).get_data(as_text=True)
+    pages["flag-form"] = client.get(f"/caseflags/subjects/{ids['subject']}/flags/new").get_data(as_text=True)
+    pages["flag-errors"] = client.submit(f"/caseflags/subjects/{ids['subject']}/flags/new", {"observed": ""}).get_data(as_text=True)
+    for name in ["", "search", "subjects/new", "reviews", "matches", "requests", "appeals", "restricted", "access-report", "fairness"]:
+        pages["index-" + (name.replace("/", "-") or "home")] = client.get(f"/caseflags/{name}").get_data(as_text=True)
+    client.submit("/sign-out")
+    sign_in(client, world["people"]["admin"])
+    for name in ["rule/edit", "categories", "settings"]:
+        pages[name.replace("/", "-")] = client.get(f"/caseflags/{name}").get_data(as_text=True)
+    client.submit("/sign-out")
+    sign_in(client, world["people"]["resident"])
+    pages["my-data"] = client.get("/caseflags/my-data").get_data(as_text=True)
+    pages["my-request"] = client.get(f"/caseflags/my-data/{ids['request']}").get_data(as_text=True)
+    pages["my-request-form"] = client.submit("/caseflags/my-data/new", {"name": ""}).get_data(as_text=True)
+    for name, html in pages.items():
+        assert html.count("<h1") == 1, name
+    assert validate_html(pages, tmp_path) == []
