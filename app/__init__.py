@@ -73,12 +73,15 @@ def create_app(config: type[Config] | None = None) -> Flask:
     from app.timeline import bp as timeline_bp
 
     app.register_blueprint(timeline_bp)
+    from app.kiosk import bp as kiosk_bp, help_bp
+    from app.kiosk.session import install as install_kiosk_session
+
+    app.register_blueprint(kiosk_bp)
+    app.register_blueprint(help_bp)
+    install_kiosk_session(app)
     from app.services import bp as services_bp
 
     app.register_blueprint(services_bp)
-    from app.caseflags import bp as caseflags_bp
-
-    app.register_blueprint(caseflags_bp)
     install_errors(app)
 
     from app.core.access import public

@@ -429,6 +429,10 @@ def in_person_verify(process_id: int, user_id: int):
 def in_person_code(process_id: int, user_id: int):
     process = _process_or_404(process_id)
     resident = _resident_or_404(process, user_id)
+    if not resident.email:
+        flash(_("This resident has no email address, so no code can be sent. Give them a sign-in code from "
+                "“Help a resident sign in”, and they can vote themselves at a kiosk."), "error")
+        return redirect(url_for("budgeting.in_person_ballot", process_id=process.id, user_id=user_id), 303)
     try:
         code = services.issue_in_person_code(process, resident, current_user)
     except services.BallotRefused as refused:

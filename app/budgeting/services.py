@@ -3,7 +3,6 @@ result anyone can recount. No request or template here."""
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -18,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from app.budgeting import pabulib, rules
 from app.budgeting.models import (Ballot, BallotChoice, BallotKind, BudgetProcess, BudgetProject, Channel,
                                   InPersonCode, Phase, ProjectStatus)
-from app.core import audit
+from app.core import audit, tokens
 from app.core.bilingual import BilingualText
 from app.core.models import User, VerificationMethod
 from app.extensions import db
@@ -454,10 +453,7 @@ def verify_by_staff(resident: User, staff: User, process: BudgetProcess) -> None
 
 
 def _code_hash(code: str) -> str:
-    # Keyed, so that the six digits cannot be tried against the table alone.
-    normalised = "".join(ch for ch in code if ch.isdigit())
-    return hmac.new(current_app.config["SECRET_KEY"].encode(), f"budget-in-person:{normalised}".encode(),
-                    hashlib.sha256).hexdigest()
+    return tokens.code_hash("".join(ch for ch in code if ch.isdigit()), purpose="budget-in-person")
 
 
 def issue_in_person_code(process: BudgetProcess, resident: User, staff: User) -> str:

@@ -130,6 +130,8 @@ class PollingCard(db.Model):
     address: Mapped[str] = mapped_column(Text)
     code_hash: Mapped[str] = mapped_column(String(64))
     imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # A code printed in a letter stops working after a while (None: cards from before expiry).
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     used_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
@@ -152,10 +154,13 @@ class User(UserMixin, db.Model):
     __table_args__ = (UniqueConstraint("council_id", "email"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     council_id: Mapped[int] = mapped_column(ForeignKey("councils.id"), index=True)
-    email: Mapped[str] = mapped_column(String(254))
+    # None for a resident without email, whose account staff made (assisted digital, kiosk).
+    email: Mapped[str | None] = mapped_column(String(254))
     display_name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str | None] = mapped_column(String(200))
     language: Mapped[str] = mapped_column(String(5), default="en")
+    # Larger text, high contrast, less motion: "text-large contrast-high motion-reduce" (kiosk.display).
+    display_settings: Mapped[str | None] = mapped_column(String(100))
     ward_id: Mapped[int | None] = mapped_column(ForeignKey("wards.id"), index=True)
     date_of_birth: Mapped[date | None] = mapped_column(Date)
     # Data-sharing choices: each is off until the person turns it on.

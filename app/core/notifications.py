@@ -115,7 +115,7 @@ def notify(kind_name: str, *, council_id: int, params: dict | None = None, link:
         created.append((note, user))
     db.session.commit()
     for note, user in created:
-        if not note.in_digest:
+        if not note.in_digest and user.email:  # an account staff made without email: on the site only
             _email_one(note, user)
     db.session.commit()
     return [note for note, _user in created]
@@ -165,7 +165,7 @@ def send_weekly_digests() -> str:
     sent = 0
     for user_id, notes in by_user.items():
         user = db.session.get(User, user_id)
-        if user is None or user.deleted_at is not None:
+        if user is None or user.deleted_at is not None or not user.email:
             continue
         council = db.session.get(Council, user.council_id)
         try:
