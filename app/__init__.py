@@ -82,6 +82,9 @@ def create_app(config: type[Config] | None = None) -> Flask:
     from app.services import bp as services_bp
 
     app.register_blueprint(services_bp)
+    from app.caseflags import bp as caseflags_bp
+
+    app.register_blueprint(caseflags_bp)
     install_errors(app)
 
     from app.core.access import public
