@@ -34,3 +34,33 @@ def _purge_lapsed(council_id: int, cutoff: datetime) -> int:
 
 
 register_retention(RetentionKind("caseflags.lapsed_flags", _l("Case flags, after they lapse"), 365, _purge_lapsed))
+
+
+# --- A resident's own requests and appeals: exported on request, detached on deletion ---------
+from app.caseflags.models import AccessRequest  # noqa: E402
+from app.core.registry import account_erasers, personal_data_exporters  # noqa: E402
+
+
+def _export(user):
+    requests = db.session.scalars(select(AccessRequest).where(AccessRequest.user_id == user.id).order_by(AccessRequest.id)).all()
+    appeals = db.session.scalars(select(Appeal).where(Appeal.user_id == user.id).order_by(Appeal.id)).all()
+    if not requests and not appeals:
+        return None
+    return "caseflags", {
+        "access_requests": [{"received_on": r.received_on.isoformat(), "due_on": r.due_on.isoformat(),
+                             "status": r.status.value, "answer": r.released_data} for r in requests],
+        "appeals": [{"flag": a.flag_id, "grounds": a.grounds, "status": a.status.value,
+                     "decision": a.decision_reason} for a in appeals],
+    }
+
+
+def _erase(user):
+    """The council keeps its record of the requests it answered and the appeals it decided (it must
+    be able to show it did), detached from the deleted account."""
+    for model in (AccessRequest, Appeal):
+        for row in db.session.scalars(select(model).where(model.user_id == user.id)):
+            row.user_id = None
+
+
+personal_data_exporters.register("caseflags", _export)
+account_erasers.register("caseflags", _erase)

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from app.caseflags import bp, rules, services
+from app.caseflags import bp, notices, rules, services
 from app.caseflags.forms import (OUTCOME_LABELS, AccessRequestForm, AppealDecisionForm, AppealForm, ApproveForm,
                                  CategoryForm, DecisionForm, FlagForm, LinkForm, MatchForm, OptOutForm, ReasonForm,
                                  RefuseForm, SearchForm, SensitiveRequestForm, SettingsForm, SubjectForm, VerifyForm,
@@ -187,6 +187,8 @@ def new_flag(subject_id: int):
         category = next(c for c in categories if str(c.id) == form.category.data)
         _flag, review = services.add_flag(subject, team, current_user, category, Severity(form.severity.data),
                                           form.observed.data, form.observed_on.data, form.expires_on.data)
+        if review:
+            notices.review_opened(review)
         flash(_("The flag is recorded.") + (" " + _("Together with other services' flags, it brings this case to a reviewer.")
                                            if review else ""), "success")
         return redirect(url_for("caseflags.subject", subject_id=subject.id), 303)
@@ -325,7 +327,9 @@ def match(match_id: int):
     form = MatchForm()
     if item.status == MatchStatus.OPEN and form.validate_on_submit():
         try:
-            services.decide_match(item, current_user, form.same.data == "yes", form.note.data)
+            review = services.decide_match(item, current_user, form.same.data == "yes", form.note.data)
+            if review:
+                notices.review_opened(review)
             flash(_("The records are combined.") if form.same.data == "yes" else _("The records stay apart."), "success")
         except services.NotAllowed:
             flash(_("One of these records was already combined with another."), "error")
@@ -444,11 +448,13 @@ def access_request(request_id: int):
         else:
             redacted = {f.id: request.form.get(f"flag-{f.id}", "") for f in (item.subject.flags if item.subject else [])}
             services.release_request(item, current_user, redacted, {k: str(v) for k, v in OUTCOME_LABELS})
+            notices.request_answered(item)
             flash(_("The copy is released. The person can read it and appeal."), "success")
             return redirect(url_for("caseflags.access_request", request_id=item.id), 303)
     if step == "refuse" and refuse.validate_on_submit():
         try:
             services.refuse_request(item, current_user, refuse.reason.data)
+            notices.request_answered(item)
         except services.NotAllowed:
             pass
         return redirect(url_for("caseflags.access_request", request_id=item.id), 303)
@@ -485,6 +491,7 @@ def appeal(appeal_id: int):
                                form.corrected_text.data)
         services.reassess(subject)
         db.session.commit()
+        notices.appeal_decided(item)
         flash(_("Your decision is recorded. The person sees it with their request."), "success")
         return redirect(url_for("caseflags.appeals"), 303)
     services.record_view(subject, reason, "appeal")

@@ -234,7 +234,7 @@ def create_subject(council: Council, data: SubjectInput, team: Team, actor: User
     return subject, found
 
 
-def decide_match(match: MatchCandidate, actor: User, same: bool, note: str) -> None:
+def decide_match(match: MatchCandidate, actor: User, same: bool, note: str) -> Review | None:
     """A person decides. The same: the newer record's flags, teams and requests move to the older
     one, which is re-assessed; the newer one only points to it. Different: both stay as they are."""
     if match.status != MatchStatus.OPEN:
@@ -259,9 +259,9 @@ def decide_match(match: MatchCandidate, actor: User, same: bool, note: str) -> N
         merged.teams = []
     audit.record("caseflags.match_decided", obj=match, details={
         "same": same, "note": note, "subject_a_id": keep.id, "subject_b_id": merged.id})
-    if same:
-        reassess(keep)
+    review = reassess(keep) if same else None
     db.session.commit()
+    return review
 
 
 def add_months(start: date, months: int) -> date:

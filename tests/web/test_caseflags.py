@@ -216,6 +216,9 @@ def test_two_services_flags_bring_a_review_that_a_reviewer_decides(app, client, 
         review = db.session.scalar(select(Review))
         assert review.points == 3 and review.services == ["Housing", "Schools"]  # 1 + 1 (restricted) + 1
         assert review.rule_version.number == 1
+        from app.core.models import Notification
+        told = db.session.scalars(select(Notification.user_id).where(Notification.kind == "caseflags.review_opened")).all()
+        assert sorted(told) == sorted([people["reviewer"].id, people["reviewer2"].id])
     client.submit("/sign-out")
     sign_in(client, people["reviewer"])
     url = f"/caseflags/reviews/{review.id}"
@@ -316,6 +319,9 @@ def test_access_request_workflow_and_appeal_decided_by_someone_else(app, client,
     with app.app_context():
         flag = db.session.get(Flag, ids["hidden"])
         assert flag.withdrawn_at is not None and "No evidence" in flag.withdrawn_reason
+        from app.core.models import Notification
+        kinds = db.session.scalars(select(Notification.kind).where(Notification.user_id == people["resident"].id)).all()
+        assert sorted(kinds) == ["caseflags.appeal_decided", "caseflags.request_answered"]
     client.submit("/sign-out")
     sign_in(client, people["resident"])
     assert "Upheld: the flag is withdrawn" in client.get(f"/caseflags/my-data/{ids['request']}").get_data(as_text=True)
@@ -408,3 +414,33 @@ def test_caseflags_pages_are_valid_html(app, client, with_review_and_match, tmp_
     for name, html in pages.items():
         assert html.count("<h1") == 1, name
     assert validate_html(pages, tmp_path) == []
+
+
+def test_lapsed_flags_are_purged_by_retention_unless_appealed(app, world):
+    from datetime import datetime, timezone
+
+    from app.caseflags.platform import _purge_lapsed
+
+    with app.app_context():
+        flag = db.session.get(Flag, world["ids"]["flag"])  # appealed in the fixture: kept
+        hidden = db.session.get(Flag, world["ids"]["hidden"])
+        flag.expires_on = hidden.expires_on = date(2020, 1, 1)
+        db.session.commit()
+        assert _purge_lapsed(world["ids"]["subject"] and flag.council_id, datetime(2025, 1, 1, tzinfo=timezone.utc)) == 1
+        db.session.commit()
+        assert db.session.get(Flag, world["ids"]["flag"]) is not None
+        assert db.session.get(Flag, world["ids"]["hidden"]) is None
+
+
+def test_a_residents_requests_are_in_their_data_download_and_detached_on_deletion(app, world):
+    from app.caseflags.platform import _erase, _export
+
+    with app.app_context():
+        resident = db.session.get(User, world["people"]["resident"].id)
+        key, data = _export(resident)
+        assert key == "caseflags" and data["access_requests"][0]["status"] == "received"
+        assert data["appeals"][0]["grounds"] == "Wrong."
+        _erase(resident)
+        db.session.commit()
+        assert db.session.get(AccessRequest, world["ids"]["request"]).user_id is None
+        assert _export(resident) is None
