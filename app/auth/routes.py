@@ -92,8 +92,11 @@ def sign_in():
     if form.validate_on_submit():
         user = services.find_user(current_council(), form.email.data)
         if services.check_password(user, form.password.data):
+            display = session.get("display")  # chosen before signing in: not personal, kept
             session.clear()  # a fresh session on sign-in, against session fixation
             session["lang"] = user.language
+            if display:
+                session["display"] = display
             if user.needs_two_factor:
                 session["pending_2fa"] = user.get_id()
                 session["pending_since"] = int(time.time())

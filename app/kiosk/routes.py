@@ -85,8 +85,11 @@ def sign_in():
         if outcome.user is not None and outcome.user.needs_two_factor:
             outcome.user, outcome.refusal = None, services.CodeRefusal.WRONG  # staff sign in with two factors
         if outcome.user is not None:
+            display = session.get("display")  # larger text chosen before signing in stays
             session.clear()  # a fresh session, against session fixation
             session["lang"] = outcome.user.language
+            if display:
+                session["display"] = display
             login_user(outcome.user, remember=False)  # never "remember me" on a shared machine
             session[LAST_ACTIVE] = datetime.now(timezone.utc).timestamp()
             flash(_("You are signed in as %(name)s.", name=outcome.user.display_name), "success")
