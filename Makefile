@@ -41,7 +41,7 @@ run: compile-translations
 	print('Demo sign-ins (password for all: ' + DEMO_PASSWORD + '):'); \
 	[print(f'  {email:34} {roles}') for email, roles in demo_sign_ins()]; \
 	print('Staff, caseworker, evaluator and admin accounts also ask for a two-factor code:'); \
-	print('  run  .venv/bin/flask demo-code  for the current one (key GLANRAFONDEMOKEY).')"
+	print('  run  .venv/bin/flask demo-code  for the current one (key GLANRAFONDEMOKEYGLANRAFONDEMOKEY).')"
 	@echo
 	JOBS_THREAD=1 $(BIN)/flask run --host $(HOST) --port $(PORT)
 

@@ -14,7 +14,7 @@ DEMO_SLUG = "glanrafon"
 DEMO_PASSWORD = "council-demo-2026"
 # Demo staff accounts share this authenticator key (never do this for real accounts):
 # `flask demo-code` prints the current six-digit code.
-DEMO_TOTP_SECRET = "GLANRAFONDEMOKEY"
+DEMO_TOTP_SECRET = "GLANRAFONDEMOKEYGLANRAFONDEMOKEY"
 
 WARDS = [
     # name, ONS-style code, population, postcode district
