@@ -444,3 +444,17 @@ def test_a_residents_requests_are_in_their_data_download_and_detached_on_deletio
         db.session.commit()
         assert db.session.get(AccessRequest, world["ids"]["request"]).user_id is None
         assert _export(resident) is None
+
+
+def test_demo_has_40_services_two_years_of_volumes_and_fictional_subjects_one_in_review(app):
+    from app.core.demo import load_demo
+    from app.services.models import ChannelVolume, Service
+
+    with app.app_context():
+        assert load_demo() is True
+        assert db.session.scalar(select(func.count()).select_from(Service)) == 40
+        assert db.session.scalar(select(func.count(func.distinct(ChannelVolume.month)))) == 24
+        names = db.session.scalars(select(Subject.name)).all()
+        assert len(names) >= 4 and all("DEMO" in n for n in names)
+        assert all(db.session.scalars(select(Subject.is_demo)))
+        assert db.session.scalar(select(func.count()).select_from(Review).where(Review.outcome.is_(None))) == 1
