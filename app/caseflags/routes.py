@@ -11,6 +11,7 @@ from flask import abort, flash, redirect, render_template, request, session, url
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from app.caseflags import bp, notices, rules, services
 from app.caseflags.forms import (OUTCOME_LABELS, AccessRequestForm, AppealDecisionForm, AppealForm, ApproveForm,
@@ -47,10 +48,12 @@ def _reviewer() -> None:
 
 
 def _given_reason(key: str) -> str | None:
+    """The reason the caseworker gave for `key` in the last 30 minutes, read back from the audit log."""
     given = session.get("cf_reasons", {}).get(key)
-    if given and given[1] > time.time() and given[2] == current_user.id:
-        return given[0]
-    return None
+    if not given or given[1] <= time.time():
+        return None
+    entry = services.audit_row_of(given[0], current_user, "caseflags.reason_given")
+    return entry.details["reason"] if entry is not None and entry.details.get("key") == key else None
 
 
 def _gate(key: str):
@@ -66,7 +69,8 @@ def give_reason():
         abort(400)
     if form.validate_on_submit():
         reasons = {k: v for k, v in session.get("cf_reasons", {}).items() if v[1] > time.time()}
-        reasons[form.key.data] = [form.reason.data.strip(), time.time() + REASON_SECONDS, current_user.id]
+        entry_id = services.record_reason(current_council().id, form.key.data, form.reason.data.strip())
+        reasons[form.key.data] = [entry_id, time.time() + REASON_SECONDS]
         session["cf_reasons"] = reasons
         return redirect(form.next.data, 303)
     return render_template("caseflags/reason.html", form=form)
@@ -106,14 +110,16 @@ def search():
     form = SearchForm()
     if form.validate_on_submit():
         found = services.search_subjects(current_user, form.q.data)
-        services.record_search(current_council().id, form.q.data, form.reason.data, len(found))
-        session["cf_search"] = {"q": form.q.data, "at": time.time(), "user": current_user.id}
+        entry_id = services.record_search(current_council().id, form.q.data, form.reason.data, len(found))
+        session["cf_search"] = [entry_id, time.time() + REASON_SECONDS]
         return redirect(url_for("caseflags.search"), 303)
     results = None
     stored = session.get("cf_search")
-    if request.method == "GET" and stored and stored["user"] == current_user.id and stored["at"] > time.time() - REASON_SECONDS:
-        results = services.search_subjects(current_user, stored["q"])
-        form.q.data = stored["q"]
+    if request.method == "GET" and isinstance(stored, list) and stored[1] > time.time():
+        entry = services.audit_row_of(stored[0], current_user, "caseflags.searched")
+        if entry is not None:  # the search already written to the audit log, with its reason
+            results = services.search_subjects(current_user, entry.details["query"])
+            form.q.data = entry.details["query"]
     return render_template("caseflags/search.html", form=form, results=results)
 
 
@@ -248,7 +254,8 @@ def request_sensitive(subject_id: int):
 def sensitive_requests():
     _reviewer()
     pending = db.session.scalars(scoped(SensitiveAccess).where(SensitiveAccess.decided_at.is_(None))
-                                 .order_by(SensitiveAccess.requested_at)).all()
+                                 .options(selectinload(SensitiveAccess.requester))
+                                 .order_by(SensitiveAccess.requested_at).limit(200)).all()
     return render_template("caseflags/sensitive.html", pending=pending, form=ApproveForm())
 
 
@@ -311,7 +318,7 @@ def review(review_id: int):
 def matches():
     _reviewer()
     pending = db.session.scalars(scoped(MatchCandidate).where(MatchCandidate.status == MatchStatus.OPEN)
-                                 .order_by(MatchCandidate.created_at)).all()
+                                 .order_by(MatchCandidate.created_at).limit(200)).all()
     return render_template("caseflags/matches.html", pending=pending)
 
 
@@ -471,7 +478,8 @@ def access_request(request_id: int):
 @caseworker
 def appeals():
     _reviewer()
-    pending = db.session.scalars(scoped(Appeal).where(Appeal.status == AppealStatus.OPEN).order_by(Appeal.created_at)).all()
+    pending = db.session.scalars(scoped(Appeal).where(Appeal.status == AppealStatus.OPEN)
+                                 .order_by(Appeal.created_at).limit(200)).all()
     return render_template("caseflags/appeals.html", pending=pending)
 
 

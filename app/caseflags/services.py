@@ -65,10 +65,30 @@ def record_view(obj, reason: str, page: str) -> None:
     db.session.commit()
 
 
-def record_search(council_id: int, query: str, reason: str, found: int) -> None:
-    audit.record("caseflags.searched", object_type="Subject", council_id=council_id,
-                 details={"reason": reason, "query": query, "found": found})
+def record_search(council_id: int, query: str, reason: str, found: int) -> int:
+    """The audit row's id: the session keeps only that, so the query stays out of the cookie."""
+    entry = audit.record("caseflags.searched", object_type="Subject", council_id=council_id,
+                         details={"reason": reason, "query": query, "found": found})
     db.session.commit()
+    return entry.id
+
+
+def record_reason(council_id: int, key: str, reason: str) -> int:
+    """Why the caseworker is opening `key` ("subject:12"...): an audit row of its own, whose id the
+    session keeps (the reason itself never goes into the cookie)."""
+    entry = audit.record("caseflags.reason_given", object_type=key.split(":")[0].title(), object_id=key.split(":")[1],
+                         council_id=council_id, details={"key": key, "reason": reason})
+    db.session.commit()
+    return entry.id
+
+
+def audit_row_of(entry_id: object, user: User, action: str) -> AuditEntry | None:
+    """The caseworker's own audit row `entry_id` of kind `action`, if it is theirs."""
+    if not isinstance(entry_id, int):
+        return None
+    return db.session.scalar(select(AuditEntry).where(AuditEntry.id == entry_id, AuditEntry.actor_id == user.id,
+                                                      AuditEntry.council_id == user.council_id,
+                                                      AuditEntry.action == action))
 
 
 # --- Categories and the versioned rule --------------------------------------------------------

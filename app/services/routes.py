@@ -6,6 +6,7 @@ from decimal import Decimal
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.core.access import public, role_required
 from app.core.charts import hbar_chart
@@ -96,7 +97,8 @@ def oruk_service(uuid: str):
 @bp.get("/staff")
 @staff_only
 def staff_list():
-    page = paginate(services.directory_query(current_council().id, include_inactive=True), per_page=50)
+    query = services.directory_query(current_council().id, include_inactive=True).options(selectinload(Service.team))
+    page = paginate(query, per_page=50)
     return render_template("services/staff.html", page=page)
 
 

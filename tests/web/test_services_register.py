@@ -183,3 +183,31 @@ def test_services_pages_are_valid_html(client, register, login_as, tmp_path):
         pages[name] = client.get(path).get_data(as_text=True)
     pages["new-errors"] = client.submit("/services/new", {"name": ""}).get_data(as_text=True)
     assert validate_html(pages, tmp_path) == []
+
+
+def test_list_pages_do_not_query_per_row_and_the_directory_is_light(app, client, register, login_as):
+    from tests.helpers import PAGE_BUDGET_BYTES, count_queries, page_weight
+
+    def counts():
+        with count_queries(app) as public_list:
+            client.get("/services/")
+        with count_queries(app) as staff_list:
+            client.get("/services/staff")
+        with count_queries(app) as oruk_list:
+            client.get("/services/oruk/services.json")
+        return public_list.n, staff_list.n, oruk_list.n
+
+    login_as(Role.STAFF)
+    few = counts()
+    with app.app_context():
+        from app.core.models import Council
+        c = db.session.get(Council, register["team"] and db.session.scalar(select(Council.id)))
+        for i in range(15):
+            team = Team(council_id=c.id, name=f"Team {i}")
+            db.session.add(team)
+            db.session.flush()
+            services.create_service(c, services.ServiceInput(name=f"Service {i}", description="x", team_id=team.id,
+                                                             channels=["online"], ward_ids=[w.id for w in c.wards]), commit=False)
+        db.session.commit()
+    assert counts() == few
+    assert page_weight(client, "/services/") < PAGE_BUDGET_BYTES
