@@ -253,10 +253,9 @@ def request_sensitive(subject_id: int):
 @caseworker
 def sensitive_requests():
     _reviewer()
-    pending = db.session.scalars(scoped(SensitiveAccess).where(SensitiveAccess.decided_at.is_(None))
-                                 .options(selectinload(SensitiveAccess.requester))
-                                 .order_by(SensitiveAccess.requested_at).limit(200)).all()
-    return render_template("caseflags/sensitive.html", pending=pending, form=ApproveForm())
+    page = paginate(scoped(SensitiveAccess).where(SensitiveAccess.decided_at.is_(None))
+                    .options(selectinload(SensitiveAccess.requester)).order_by(SensitiveAccess.requested_at), per_page=25)
+    return render_template("caseflags/sensitive.html", page=page, pending=page.items, form=ApproveForm())
 
 
 @bp.post("/restricted/<int:access_id>")
@@ -317,9 +316,9 @@ def review(review_id: int):
 @caseworker
 def matches():
     _reviewer()
-    pending = db.session.scalars(scoped(MatchCandidate).where(MatchCandidate.status == MatchStatus.OPEN)
-                                 .order_by(MatchCandidate.created_at).limit(200)).all()
-    return render_template("caseflags/matches.html", pending=pending)
+    page = paginate(scoped(MatchCandidate).where(MatchCandidate.status == MatchStatus.OPEN)
+                    .order_by(MatchCandidate.created_at), per_page=25)
+    return render_template("caseflags/matches.html", page=page, pending=page.items)
 
 
 @bp.route("/matches/<int:match_id>", methods=["GET", "POST"])
@@ -478,9 +477,8 @@ def access_request(request_id: int):
 @caseworker
 def appeals():
     _reviewer()
-    pending = db.session.scalars(scoped(Appeal).where(Appeal.status == AppealStatus.OPEN)
-                                 .order_by(Appeal.created_at).limit(200)).all()
-    return render_template("caseflags/appeals.html", pending=pending)
+    page = paginate(scoped(Appeal).where(Appeal.status == AppealStatus.OPEN).order_by(Appeal.created_at), per_page=25)
+    return render_template("caseflags/appeals.html", page=page, pending=page.items)
 
 
 @bp.route("/appeals/<int:appeal_id>", methods=["GET", "POST"])
