@@ -8,7 +8,7 @@ import time
 from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
+from flask_babel import format_date, gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -372,7 +372,7 @@ def new_request():
     if form.validate_on_submit():
         item = services.create_request(current_user, form.name.data, form.date_of_birth.data, form.address.data,
                                        form.details.data or "")
-        flash(_("Your request is received. We will answer by %(date)s.", date=item.due_on.strftime("%d/%m/%Y")), "success")
+        flash(_("Your request is received. We will answer by %(date)s.", date=format_date(item.due_on, "long")), "success")
         return redirect(url_for("caseflags.my_request", request_id=item.id), 303)
     return render_template("caseflags/my_request_form.html", form=form)
 

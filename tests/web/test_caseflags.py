@@ -462,3 +462,43 @@ def test_demo_has_40_services_two_years_of_volumes_and_fictional_subjects_one_in
         assert len(names) >= 4 and all("DEMO" in n for n in names)
         assert all(db.session.scalars(select(Subject.is_demo)))
         assert db.session.scalar(select(func.count()).select_from(Review).where(Review.outcome.is_(None))) == 1
+
+
+def test_posts_need_csrf_and_other_councils_records_are_not_found(app, client, world, make_user):
+    from flask_wtf.csrf import CSRFProtect  # noqa: F401  (the app's CSRF is on in tests)
+
+    sign_in(client, world["people"]["housing"])
+    url = f"/caseflags/subjects/{world['ids']['subject']}/opt-out"
+    assert client.post(url, data={"opted_out": "y", "note": "Asked to opt out"}).status_code == 400
+    with app.app_context():
+        other = Council(slug="elsewhere", name_en="Elsewhere", host_names="elsewhere.example")
+        db.session.add(other)
+        db.session.commit()
+        team = Team(council_id=other.id, name="Housing")
+        db.session.add(team)
+        db.session.flush()
+        stranger = db.session.get(User, world["people"]["housing"].id)
+        subject = Subject(council_id=other.id, kind=SubjectKind.PERSON, name="Someone Elsewhere", address="")
+        subject.teams = [team]
+        db.session.add(subject)
+        db.session.commit()
+        foreign_id = subject.id
+        assert stranger.council_id != other.id
+    assert client.get(f"/caseflags/subjects/{foreign_id}").status_code == 404
+
+
+def test_a_match_judged_different_keeps_both_records(app, client, with_review_and_match):
+    world = with_review_and_match
+    ids = world["ids"]
+    sign_in(client, world["people"]["reviewer"])
+    url = f"/caseflags/matches/{ids['match']}"
+    give_reason(client, f"match:{ids['match']}", url)
+    assert "Choose yes or no" in client.submit(url, {"note": "Not sure yet at all"}).get_data(as_text=True)
+    assert client.submit(url, {"same": "no", "note": "Different families at the same address."}).status_code == 303
+    with app.app_context():
+        assert db.session.get(Subject, ids["twin"]).merged_into_id is None
+        assert db.session.get(MatchCandidate, ids["match"]).status.value == "different"
+    # Decided once: a second decision changes nothing.
+    client.submit(url, {"same": "yes", "note": "Changed my mind later"})
+    with app.app_context():
+        assert db.session.get(Subject, ids["twin"]).merged_into_id is None
