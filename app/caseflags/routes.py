@@ -394,6 +394,8 @@ def appeal_flag(request_id: int, flag_id: int):
         if item.status == RequestStatus.RELEASED else {}
     if flag_id not in released:
         abort(404)
+    if db.session.scalar(select(Appeal.id).where(Appeal.request_id == item.id, Appeal.flag_id == flag_id).limit(1)):
+        return redirect(url_for("caseflags.my_request", request_id=item.id), 303)
     form = AppealForm()
     if form.validate_on_submit():
         services.create_appeal(item, db.session.get(Flag, flag_id), current_user, form.grounds.data)
@@ -441,7 +443,8 @@ def access_request(request_id: int):
                 return redirect(url_for("caseflags.access_request", request_id=item.id), 303)
             except services.NotAllowed:
                 link.subject.errors.append(_("Check the person's identity first"))
-    if step == "release" and item.status == RequestStatus.LINKED:
+    blocked = item.subject is not None and services.needs_second_person(current_user, item.subject)
+    if step == "release" and item.status == RequestStatus.LINKED and not blocked:
         from flask_wtf.csrf import validate_csrf
         from wtforms import ValidationError
 
@@ -468,7 +471,7 @@ def access_request(request_id: int):
     if item.subject is not None:
         services.record_view(item.subject, reason, "request")
     return render_template("caseflags/request.html", item=item, verify=verify, link=link, refuse=refuse,
-                           today=date.today(), page_has_errors=bool(verify.errors or link.errors or refuse.errors))
+                           today=date.today(), blocked=blocked, page_has_errors=bool(verify.errors or link.errors or refuse.errors))
 
 
 # --- Appeals: decided by someone other than the flag's author ---------------------------------
@@ -491,8 +494,9 @@ def appeal(appeal_id: int):
     if reason is None:
         return _gate(f"appeal:{item.id}")
     own = item.flag.author_id == current_user.id
+    restricted = item.flag.category.sensitive and not services.has_sensitive_access(current_user, subject)
     form = AppealDecisionForm()
-    if item.status == AppealStatus.OPEN and not own and form.validate_on_submit():
+    if item.status == AppealStatus.OPEN and not own and not restricted and form.validate_on_submit():
         services.decide_appeal(item, current_user, AppealStatus(form.status.data), form.reason.data,
                                form.corrected_text.data)
         services.reassess(subject)
@@ -501,7 +505,8 @@ def appeal(appeal_id: int):
         flash(_("Your decision is recorded. The person sees it with their request."), "success")
         return redirect(url_for("caseflags.appeals"), 303)
     services.record_view(subject, reason, "appeal")
-    return render_template("caseflags/appeal.html", appeal=item, form=form, own=own, page_has_errors=bool(form.errors))
+    return render_template("caseflags/appeal.html", appeal=item, form=form, own=own, restricted=restricted,
+                           page_has_errors=bool(form.errors))
 
 
 # --- Reports: who looked at what; fairness ----------------------------------------------------

@@ -356,6 +356,11 @@ def decide_sensitive(access: SensitiveAccess, actor: User, approve: bool) -> Non
     db.session.commit()
 
 
+def needs_second_person(user: User, subject: Subject) -> bool:
+    """The subject has flags in restricted categories that `user` has no approved access to."""
+    return any(f.category.sensitive for f in subject.flags) and not has_sensitive_access(user, subject)
+
+
 def has_sensitive_access(user: User, subject: Subject) -> bool:
     now = utcnow()
     grants = db.session.scalars(select(SensitiveAccess).where(
@@ -452,6 +457,8 @@ def released_flag_ids(request: AccessRequest) -> set[int]:
 def create_appeal(request: AccessRequest, flag: Flag, user: User, grounds: str) -> Appeal:
     if flag.id not in released_flag_ids(request) or request.user_id != user.id:
         raise NotAllowed("not_released")
+    if db.session.scalar(select(Appeal.id).where(Appeal.request_id == request.id, Appeal.flag_id == flag.id).limit(1)):
+        raise NotAllowed("already_appealed")
     appeal = Appeal(council_id=request.council_id, flag_id=flag.id, request_id=request.id, user_id=user.id,
                     grounds=grounds)
     db.session.add(appeal)
@@ -473,8 +480,8 @@ def decide_appeal(appeal: Appeal, actor: User, status: AppealStatus, reason: str
     if status == AppealStatus.UPHELD and flag.withdrawn_at is None:
         withdraw_flag(flag, actor, f"Appeal upheld: {reason}", commit=False)
     elif status == AppealStatus.CORRECTED:
-        appeal.corrected_text = corrected_text
-        flag.observed = f"{corrected_text}\n\n[Corrected after an appeal; the earlier text was: {flag.observed}]"
+        # Rectified: the inaccurate text is replaced, not kept beside the correction.
+        appeal.corrected_text = flag.observed = corrected_text
     audit.record("caseflags.appeal_decided", obj=appeal, details={"flag_id": flag.id, "status": status.value,
                                                                 "reason": reason})
     db.session.commit()

@@ -279,6 +279,17 @@ def test_access_request_workflow_and_appeal_decided_by_someone_else(app, client,
     assert "Check the person&#39;s identity first" in page or "Check the person's identity first" in page
     assert client.submit(url, {"step": "verify", "note": "Passport seen at the Civic Centre"}).status_code == 303
     assert client.submit(url, {"step": "link", "subject": str(ids["subject"])}).status_code == 303
+    # The record has a restricted flag: no release until a second person approves access to it.
+    assert "Ask a second person to approve your access" in client.get(url).get_data(as_text=True)
+    client.submit(url, {"step": "release", "checked": "y"})
+    with app.app_context():
+        assert db.session.get(AccessRequest, ids["request"]).status.value == "linked"
+        for who, by in (("reviewer", "reviewer2"), ("reviewer2", "reviewer")):
+            grant = SensitiveAccess(council_id=db.session.get(Subject, ids["subject"]).council_id, subject_id=ids["subject"],
+                                    requester_id=people[who].id, reason="Answering the request", approver_id=people[by].id)
+            db.session.add(grant)
+            db.session.flush()
+            services.decide_sensitive(grant, db.session.get(User, people[by].id), True)
     page = client.submit(url, {"step": "release", f"flag-{ids['flag']}": "Rent behind.", f"flag-{ids['hidden']}": "[removed]"},
                          follow_redirects=True).get_data(as_text=True)
     assert "Confirm that you have taken other people" in page
@@ -296,6 +307,8 @@ def test_access_request_workflow_and_appeal_decided_by_someone_else(app, client,
     response = client.submit(f"/caseflags/my-data/{ids['request']}/flags/{ids['hidden']}/appeal",
                              {"grounds": "This never happened."})
     assert response.status_code == 303
+    again = client.get(f"/caseflags/my-data/{ids['request']}/flags/{ids['hidden']}/appeal")
+    assert again.status_code == 303  # one appeal per flag and request
     client.submit("/sign-out")
     sign_in(client, people["other_resident"])
     assert client.get(f"/caseflags/my-data/{ids['request']}").status_code == 403
