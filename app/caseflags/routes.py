@@ -532,29 +532,6 @@ def fairness():
 
 # --- The rule: public in plain words; versioned changes by admins ------------------------------
 
-EXAMPLES = [  # the worked examples of rules.py, as data; the page runs them through the current rule
-    ("A", [("Housing", "low", 5, False, False), ("Schools", "low", 10, False, False)], None),
-    ("B", [("Housing", "medium", 5, False, False), ("Housing", "medium", 20, False, False)], None),
-    ("C", [("Housing", "high", 5, False, False), ("Schools", "low", 200, False, False)], None),
-    ("D", [("Housing", "low", 5, False, False), ("Schools", "low", 10, True, False)], None),
-    ("E", [("Housing", "low", 30, False, False), ("Schools", "low", 10, False, True)], 20),
-]
-
-
-def example_outcomes(config: rules.RuleConfig, today: date | None = None):
-    from datetime import timedelta
-
-    today = today or date.today()
-    results = []
-    for label, flags, opted_days_ago in EXAMPLES:
-        facts = [rules.FlagFact(i + 1, service, "example", severity, today - timedelta(days=ago),
-                                services.add_months(today - timedelta(days=ago), 12), today - timedelta(days=ago), withdrawn)
-                 for i, (service, severity, ago, withdrawn, _late) in enumerate(flags)]
-        opted = today - timedelta(days=opted_days_ago) if opted_days_ago is not None else None
-        results.append((label, flags, rules.evaluate(facts, config, today, opted)))
-    return results
-
-
 @bp.get("/rule")
 @public
 def rule():
@@ -576,7 +553,7 @@ def _rule_page(version: RuleVersion, versions):
     config = rules.RuleConfig.from_dict(version.config)
     cats = services.categories(version.council_id, active_only=False)
     return render_template("caseflags/rule.html", version=version, versions=versions, config=config, categories=cats,
-                           examples=example_outcomes(config), latest=versions[0].number if versions else version.number)
+                           examples=rules.worked_examples(config, date.today()), latest=versions[0].number if versions else version.number)
 
 
 @bp.route("/rule/edit", methods=["GET", "POST"])

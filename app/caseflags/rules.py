@@ -174,6 +174,29 @@ def age_band(date_of_birth: date | None, on: date) -> str:
     return "65+"
 
 
+# The worked examples above as data: (label, [(service, severity, days ago, withdrawn)], opted out
+# days ago or None). The public rule page runs them through the rule in force.
+WORKED_EXAMPLES = [
+    ("A", [("Housing", "low", 5, False), ("Schools", "low", 10, False)], None),
+    ("B", [("Housing", "medium", 5, False), ("Housing", "medium", 20, False)], None),
+    ("C", [("Housing", "high", 5, False), ("Schools", "low", 200, False)], None),
+    ("D", [("Housing", "low", 5, False), ("Schools", "low", 10, True)], None),
+    ("E", [("Housing", "low", 30, False), ("Schools", "low", 10, False)], 20),
+]
+
+
+def worked_examples(rule: RuleConfig, today: date) -> list[tuple[str, list, Outcome]]:
+    """Each worked example with its outcome under `rule` (flags lapse a year after they were seen)."""
+    results = []
+    for label, flags, opted_days_ago in WORKED_EXAMPLES:
+        facts = [FlagFact(i + 1, service, "example", severity, today - timedelta(days=ago),
+                          today - timedelta(days=ago) + timedelta(days=365), today - timedelta(days=ago), withdrawn)
+                 for i, (service, severity, ago, withdrawn) in enumerate(flags)]
+        opted = today - timedelta(days=opted_days_ago) if opted_days_ago is not None else None
+        results.append((label, flags, evaluate(facts, rule, today, opted)))
+    return results
+
+
 SMALL_COUNT = 5
 
 

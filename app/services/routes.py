@@ -5,7 +5,6 @@ from decimal import Decimal
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, gettext as _
-from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.core.access import public, role_required

@@ -102,6 +102,22 @@ def test_age_bands_and_small_counts():
 
 def test_the_rule_page_examples_are_the_documented_ones():
     """The public page runs the same examples through the current rule."""
-    from app.caseflags.routes import example_outcomes
+    outcomes = rules.worked_examples(DEFAULT, TODAY)
+    assert [label for label, _flags, _o in outcomes] == ["A", "B", "C", "D", "E"]
+    assert [o.reaches_review for _label, _flags, o in outcomes] == [True, False, False, False, False]
+    assert [o.points for _label, _flags, o in outcomes] == [2, 4, 3, 1, 1]
 
-    assert [o.reaches_review for _label, _flags, o in example_outcomes(DEFAULT, TODAY)] == [True, False, False, False, False]
+
+def test_the_rule_and_the_channel_arithmetic_import_neither_flask_nor_sqlalchemy():
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "app"
+    for path in (root / "caseflags" / "rules.py", root / "services" / "channels.py", root / "services" / "oruk.py"):
+        modules = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                modules |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                modules.add(node.module.split(".")[0])
+        assert not modules & {"flask", "flask_babel", "sqlalchemy", "app"}, (path.name, modules)

@@ -478,7 +478,6 @@ def test_demo_has_40_services_two_years_of_volumes_and_fictional_subjects_one_in
 
 
 def test_posts_need_csrf_and_other_councils_records_are_not_found(app, client, world, make_user):
-    from flask_wtf.csrf import CSRFProtect  # noqa: F401  (the app's CSRF is on in tests)
 
     sign_in(client, world["people"]["housing"])
     url = f"/caseflags/subjects/{world['ids']['subject']}/opt-out"
