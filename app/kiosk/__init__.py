@@ -7,4 +7,4 @@ from flask import Blueprint
 bp = Blueprint("kiosk", __name__, template_folder="templates", url_prefix="/kiosk")
 help_bp = Blueprint("help", __name__, template_folder="templates")
 
-from app.kiosk import notices, routes, session  # noqa: E402,F401
+from app.kiosk import notices, platform, routes, session  # noqa: E402,F401

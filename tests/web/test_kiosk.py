@@ -391,3 +391,22 @@ def test_a_resident_without_email_gets_notifications_on_the_site_only(app, make_
         assert db.session.scalar(select(func.count()).select_from(Notification).where(
             Notification.user_id == person.id)) == 1
     assert app.extensions["mail_outbox"] == []
+
+
+def test_help_at_home_requests_are_in_the_persons_data_and_closed_ones_are_purged(app, make_user, council):
+    from app.core.retention import run_retention
+
+    resident = make_user()
+    client = new_client(app)
+    sign_in(client, resident)
+    client.submit("/help-at-home", {"name": "Rhys", "email": resident.email, "address": "5 Heol Fawr",
+                                    "needs": "Setting up email", "ward": ""})
+    export = client.get("/account/my-data.json").get_data(as_text=True)
+    assert "Setting up email" in export and "5 Heol Fawr" in export
+    with app.app_context():
+        req = db.session.scalars(select(HelpAtHomeRequest)).one()
+        req.status = services.HelpStatus.DONE
+        req.updated_at = datetime.now(timezone.utc) - timedelta(days=91)
+        db.session.commit()
+        run_retention()
+    assert count(app, HelpAtHomeRequest) == 0
