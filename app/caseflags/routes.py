@@ -192,7 +192,8 @@ def new_flag(subject_id: int):
         team = next(t for t in teams if str(t.id) == form.team.data)
         category = next(c for c in categories if str(c.id) == form.category.data)
         _flag, review = services.add_flag(subject, team, current_user, category, Severity(form.severity.data),
-                                          form.observed.data, form.observed_on.data, form.expires_on.data)
+                                          form.observed.data, form.observed_on.data, form.expires_on.data,
+                                          reason=reason)
         if review:
             notices.review_opened(review)
         flash(_("The flag is recorded.") + (" " + _("Together with other services' flags, it brings this case to a reviewer.")
@@ -439,7 +440,7 @@ def access_request(request_id: int):
                 link.subject.errors.append(_("No record you can open has this reference"))
         if not link.subject.errors:
             try:
-                services.link_request(item, current_user, subject)
+                services.link_request(item, current_user, subject, reason=reason)
                 return redirect(url_for("caseflags.access_request", request_id=item.id), 303)
             except services.NotAllowed:
                 link.subject.errors.append(_("Check the person's identity first"))
@@ -456,7 +457,7 @@ def access_request(request_id: int):
             flash(_("Confirm that you have taken other people's information out of the text."), "error")
         else:
             redacted = {f.id: request.form.get(f"flag-{f.id}", "") for f in (item.subject.flags if item.subject else [])}
-            services.release_request(item, current_user, redacted, {k: str(v) for k, v in OUTCOME_LABELS})
+            services.release_request(item, current_user, redacted, {k: str(v) for k, v in OUTCOME_LABELS}, reason=reason)
             notices.request_answered(item)
             flash(_("The copy is released. The person can read it and appeal."), "success")
             return redirect(url_for("caseflags.access_request", request_id=item.id), 303)

@@ -291,7 +291,7 @@ def add_months(start: date, months: int) -> date:
 
 
 def add_flag(subject: Subject, team: Team, author: User, category: FlagCategory, severity: Severity, observed: str,
-             observed_on: date, expires_on: date | None = None) -> tuple[Flag, Review | None]:
+             observed_on: date, expires_on: date | None = None, reason: str = "") -> tuple[Flag, Review | None]:
     expires_on = expires_on or add_months(observed_on, settings_for(subject.council_id).default_expiry_months)
     flag = Flag(council_id=subject.council_id, subject_id=subject.id, team_id=team.id, author_id=author.id,
                 category_id=category.id, severity=severity, observed=observed, observed_on=observed_on,
@@ -299,7 +299,8 @@ def add_flag(subject: Subject, team: Team, author: User, category: FlagCategory,
     db.session.add(flag)
     db.session.flush()
     audit.record("caseflags.flag_added", obj=flag, details={"subject_id": subject.id, "team": team.name,
-                                                          "category": category.code, "severity": severity.value})
+                                                          "category": category.code, "severity": severity.value,
+                                                          "reason": reason})
     review = reassess(subject)
     db.session.commit()
     return flag, review
@@ -399,16 +400,17 @@ def verify_identity(request: AccessRequest, actor: User, note: str) -> None:
     db.session.commit()
 
 
-def link_request(request: AccessRequest, actor: User, subject: Subject | None) -> None:
+def link_request(request: AccessRequest, actor: User, subject: Subject | None, reason: str = "") -> None:
     """Only once identity is verified; `subject` None records that nothing is held."""
     if request.status != RequestStatus.VERIFIED:
         raise NotAllowed("not_verified")
     request.status, request.subject_id = RequestStatus.LINKED, subject.id if subject else None
-    audit.record("caseflags.request_linked", obj=request, details={"subject_id": request.subject_id})
+    audit.record("caseflags.request_linked", obj=request, details={"subject_id": request.subject_id, "reason": reason})
     db.session.commit()
 
 
-def release_request(request: AccessRequest, actor: User, redacted: dict[int, str], labels: dict[str, str]) -> None:
+def release_request(request: AccessRequest, actor: User, redacted: dict[int, str], labels: dict[str, str],
+                    reason: str = "") -> None:
     """Give the person a copy of what is held, with other people's data taken out of each flag's
     text by the member of staff (`redacted`: flag id -> the text to release)."""
     if request.status != RequestStatus.LINKED:
@@ -436,7 +438,7 @@ def release_request(request: AccessRequest, actor: User, redacted: dict[int, str
     request.status, request.released_by_id, request.released_at, request.released_data = (
         RequestStatus.RELEASED, actor.id, utcnow(), data)
     audit.record("caseflags.request_released", obj=request, details={"subject_id": request.subject_id,
-                                                                   "flags": len(data["flags"])})
+                                                                   "flags": len(data["flags"]), "reason": reason})
     db.session.commit()
 
 

@@ -220,6 +220,9 @@ def test_two_services_flags_bring_a_review_that_a_reviewer_decides(app, client, 
         review = db.session.scalar(select(Review))
         assert review.points == 3 and review.services == ["Housing", "Schools"]  # 1 + 1 (restricted) + 1
         assert review.rule_version.number == 1
+        added = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "caseflags.flag_added")
+                                  .order_by(AuditEntry.seq.desc()).limit(1))
+        assert added.details["reason"] == "Preparing for a home visit" and added.actor_id == people["schools"].id
         from app.core.models import Notification
         told = db.session.scalars(select(Notification.user_id).where(Notification.kind == "caseflags.review_opened")).all()
         assert sorted(told) == sorted([people["reviewer"].id, people["reviewer2"].id])
