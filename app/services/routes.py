@@ -74,7 +74,8 @@ def _organization():
 @public
 def oruk_services():
     per_page = min(max(request.args.get("per_page", 50, type=int) or 50, 1), 200)
-    query = services.directory_query(current_council().id)
+    # ORUK's list parameters: search (words), page, per_page.
+    query = services.directory_query(current_council().id, (request.args.get("search") or "")[:100])
     page = paginate(query, per_page=per_page, page=request.args.get("page", 1, type=int))
     org = _organization()
     body = oruk.service_list([services.oruk_record(s, org) for s in page.items], page.total, page.page, per_page)

@@ -149,9 +149,16 @@ def test_oruk_export_validates_against_the_open_referral_uk_schemas(client, regi
     checker = jsonschema.FormatChecker()
     listing = client.get("/services/oruk/services.json").get_json()
     assert listing["total_items"] == 2 and listing["page_number"] == 1 and listing["first_page"] is True
-    item_schema = _schema("service_list.json")
-    for item in listing["contents"]:
-        jsonschema.validate(item, item_schema, format_checker=checker)
+    # The list endpoint's shape in ORUK's OpenAPI description: a Page with contents of service_list items.
+    openapi = json.loads((ORUK.parent / "openapi.json").read_text())
+    page_schema = {"allOf": [openapi["components"]["schemas"]["Page"]],
+                   "required": ["total_items", "total_pages", "page_number", "size", "first_page", "last_page", "empty",
+                                "contents"],
+                   "properties": {"contents": {"type": "array", "items": _schema("service_list.json")}}}
+    jsonschema.validate(listing, page_schema, format_checker=checker)
+    searched = client.get("/services/oruk/services.json?search=bus&per_page=1").get_json()
+    jsonschema.validate(searched, page_schema, format_checker=checker)
+    assert [s["name"] for s in searched["contents"]] == ["School transport"] and searched["total_items"] == 1
     full = client.get(f"/services/oruk/services/{register['tax_uuid']}.json").get_json()
     jsonschema.validate(full, _schema("service.json"), format_checker=checker)
     assert full["name"] == "Council tax" and {s["attending_type"] for s in full["schedules"]} == {"online", "phone", "in_person"}
