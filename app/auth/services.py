@@ -405,7 +405,8 @@ def verify_with_polling_card(user: User, code: str) -> bool:
     now = datetime.now(timezone.utc)
     claimed = db.session.execute(update(PollingCard).where(
         PollingCard.council_id == user.council_id, PollingCard.ward_id == user.ward_id,
-        PollingCard.code_hash == _hash_code(code), PollingCard.used_at.is_(None))
+        PollingCard.code_hash == _hash_code(code), PollingCard.used_at.is_(None),
+        PollingCard.expires_at.is_(None) | (PollingCard.expires_at > now))
         .values(used_at=now, used_by_id=user.id)).rowcount
     if claimed != 1:
         db.session.rollback()

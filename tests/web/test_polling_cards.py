@@ -102,3 +102,20 @@ def test_moving_ward_needs_a_new_check_and_residents_cannot_import(app, client, 
     assert client.submit("/admin/polling-cards", register_csv(council, f"A,1 Lane,{north.code},AB12CD34"),
                          content_type="multipart/form-data").status_code == 403
     assert cards(app) == 0
+
+
+def test_an_expired_card_no_longer_confirms_a_resident(app, client, council, make_user, auth):
+    from datetime import datetime, timedelta, timezone
+
+    north, _south = council.wards
+    admin = signed_in_client(app, make_user(Role.ADMIN))
+    admin.submit("/admin/polling-cards", register_csv(council, f"Ann Jones,1 Pond Lane,{north.code},AB12-CD34"),
+                 content_type="multipart/form-data")
+    with app.app_context():
+        db.session.scalars(select(PollingCard)).one().expires_at = datetime.now(timezone.utc) - timedelta(days=1)
+        db.session.commit()
+    resident = make_user(ward=north)
+    auth.login(resident)
+    assert client.submit("/account/polling-card", {"code": "AB12-CD34"}).status_code == 400
+    with app.app_context():
+        assert db.session.get(User, resident.id).verified_at is None
