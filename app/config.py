@@ -87,6 +87,7 @@ class Config:
     CONSULTATION_LIMIT = os.environ.get("CONSULTATION_LIMIT", "30 per hour")
     # The open data API (/api/v1/), per address.
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "100 per minute")
+    KIOSK_CODE_LIMIT = os.environ.get("KIOSK_CODE_LIMIT", "10 per minute")
 
 
 DEFAULT_SECRETS = {"SECRET_KEY": "dev-only-not-secret", "AUDIT_HMAC_KEY": "dev-only-audit-key"}

@@ -71,7 +71,7 @@ def _code_key() -> str:
 def _code_limit() -> str:
     from flask import current_app
 
-    return current_app.config.get("KIOSK_CODE_LIMIT", "10 per minute")
+    return current_app.config["KIOSK_CODE_LIMIT"]
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])

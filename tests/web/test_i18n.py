@@ -10,7 +10,8 @@ from app.core.models import Role
 
 ROOT = Path(__file__).resolve().parents[2]
 # Entries that are the same in both languages on purpose (names, codes).
-SAME_IN_BOTH = {"Connected Council", "GNU AGPL", "JSON", "API"}
+# Names, acronyms and words that are the same in Welsh ("post" is Welsh too), and a format with no words.
+SAME_IN_BOTH = {"Connected Council", "GNU AGPL", "JSON", "API", "UPRN", "Post", "%(category)s: %(severity)s"}
 
 
 def _catalogue():
