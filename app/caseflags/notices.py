@@ -12,18 +12,50 @@ register_kind(NotificationKind("caseflags.review_opened", _l("Cases reaching rev
                                _l("A case is waiting for review"), "caseflags/notices/review_opened.txt"))
 register_kind(NotificationKind("caseflags.request_answered", _l("Answers to your requests for your data"),
                                _l("We have answered your request for your data"), "caseflags/notices/request_answered.txt"))
+register_kind(NotificationKind("caseflags.requests_due", _l("Requests for people's data that are nearly due (reviewers)"),
+                               _l("Requests for data due within %(days)s days: %(count)s"),
+                               "caseflags/notices/requests_due.txt"))
 register_kind(NotificationKind("caseflags.appeal_decided", _l("Decisions on your appeals about case flags"),
                                _l("A decision on your appeal"), "caseflags/notices/appeal_decided.txt"))
 
 
-def review_opened(review) -> None:
+def _reviewers(council_id: int) -> list[User]:
     from app.caseflags.services import settings_for
 
-    team_id = settings_for(review.council_id).review_team_id
+    team_id = settings_for(council_id).review_team_id
     team = db.session.get(Team, team_id) if team_id else None
-    reviewers = [u for u in (team.members if team else []) if u.has_role(Role.CASEWORKER)]
-    notify("caseflags.review_opened", council_id=review.council_id, recipients=reviewers, params={"id": review.id},
-           link=f"/caseflags/reviews/{review.id}")
+    return [u for u in (team.members if team else []) if u.has_role(Role.CASEWORKER)]
+
+
+def review_opened(review) -> None:
+    notify("caseflags.review_opened", council_id=review.council_id, recipients=_reviewers(review.council_id),
+           params={"id": review.id}, link=f"/caseflags/reviews/{review.id}")
+
+
+DUE_SOON_DAYS = 7
+
+
+def remind_requests_due(today=None) -> str:
+    """Daily: tell each council's reviewers how many open requests fall due within a week (the law
+    gives one month, and a late answer is a breach)."""
+    from datetime import date, timedelta
+
+    from sqlalchemy import func, select
+
+    from app.caseflags.models import AccessRequest, RequestStatus
+    from app.core.models import Council
+
+    today = today or date.today()
+    told = 0
+    for council_id in db.session.scalars(select(Council.id)):
+        count = db.session.scalar(select(func.count()).select_from(AccessRequest).where(
+            AccessRequest.council_id == council_id, AccessRequest.due_on <= today + timedelta(days=DUE_SOON_DAYS),
+            AccessRequest.status.in_([RequestStatus.RECEIVED, RequestStatus.VERIFIED, RequestStatus.LINKED])))
+        if count:
+            notify("caseflags.requests_due", council_id=council_id, recipients=_reviewers(council_id),
+                   params={"count": count, "days": DUE_SOON_DAYS}, link="/caseflags/requests")
+            told += 1
+    return f"{told} councils reminded"
 
 
 def request_answered(request) -> None:

@@ -22,6 +22,11 @@ def _dashboard(user):
 
 dashboard_sections.register("caseflags", _dashboard, order=70)
 
+from app.caseflags.notices import remind_requests_due  # noqa: E402
+from app.core.jobs import register_job  # noqa: E402
+
+register_job("caseflags.requests_due", remind_requests_due, every="daily", hour=8)
+
 
 def _purge_lapsed(council_id: int, cutoff: datetime) -> int:
     """Flags that lapsed (or were withdrawn) before the cutoff, unless an appeal refers to them."""

@@ -517,3 +517,21 @@ def test_a_match_judged_different_keeps_both_records(app, client, with_review_an
     client.submit(url, {"same": "yes", "note": "Changed my mind later"})
     with app.app_context():
         assert db.session.get(Subject, ids["twin"]).merged_into_id is None
+
+
+def test_reviewers_are_reminded_of_requests_nearly_due(app, world):
+    from app.caseflags.notices import remind_requests_due
+    from app.core.models import Notification
+
+    with app.app_context():
+        assert remind_requests_due(date.today()) == "0 councils reminded"  # due in a month
+        assert remind_requests_due(date.today() + timedelta(days=25)) == "1 councils reminded"
+        told = db.session.scalars(select(Notification.user_id).where(Notification.kind == "caseflags.requests_due")).all()
+        assert sorted(told) == sorted([world["people"]["reviewer"].id, world["people"]["reviewer2"].id])
+        from app.core.notifications import render_text
+
+        note = db.session.scalar(select(Notification).where(Notification.kind == "caseflags.requests_due"))
+        with app.test_request_context():
+            subject, body = render_text(note, "en")
+        assert subject == "Requests for data due within 7 days: 1"
+        assert "1 request from a resident for their data is due within 7 days or overdue." in body
