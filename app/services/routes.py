@@ -183,8 +183,9 @@ def _channel_shift_page(service: Service | None):
     cost_chart = None
     if shift.projection:
         p = shift.projection
+        share = "%g" % p.target_share
         cost_chart = hbar_chart([(_("Cost now"), float(p.cost_now), money(p.cost_now)),
-                                 (_("With %(share)s%% online", share=f"{p.target_share:g}"), float(p.cost_at_target),
+                                 (_("With %(share)s%% online", share=share), float(p.cost_at_target),
                                   money(p.cost_at_target))], highlight={1}, label_width=170, width=660)
     return render_template("services/channel_shift.html", service=service, form=form, shift=shift,
                            share_chart=share_chart, cost_chart=cost_chart, labels=labels,
