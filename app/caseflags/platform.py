@@ -15,9 +15,10 @@ from app.extensions import db
 
 
 def _dashboard(user):
-    if user.has_role(Role.CASEWORKER):
-        return Section(str(_l("Case flags")), "caseflags/_dashboard.html", {"caseworker": True})
-    return Section(str(_l("What case flags hold about you")), "caseflags/_dashboard.html", {"caseworker": False})
+    context = {"caseworker": user.has_role(Role.CASEWORKER), "admin": user.has_role(Role.ADMIN),
+               "staff": user.has_role(Role.STAFF, Role.CASEWORKER, Role.ADMIN)}
+    title = _l("Case flags") if context["staff"] else _l("What case flags hold about you")
+    return Section(str(title), "caseflags/_dashboard.html", context)
 
 
 dashboard_sections.register("caseflags", _dashboard, order=70)

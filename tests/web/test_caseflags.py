@@ -535,3 +535,17 @@ def test_reviewers_are_reminded_of_requests_nearly_due(app, world):
             subject, body = render_text(note, "en")
         assert subject == "Requests for data due within 7 days: 1"
         assert "1 request from a resident for their data is due within 7 days or overdue." in body
+
+
+def test_the_dashboard_leads_each_person_to_their_case_flag_pages(client, world):
+    sign_in(client, world["people"]["admin"])
+    page = client.get("/my-council").get_data(as_text=True)
+    assert "/caseflags/settings" in page and "/caseflags/rule/edit" in page and "/caseflags/fairness" in page
+    client.submit("/sign-out")
+    sign_in(client, world["people"]["housing"])
+    page = client.get("/my-council").get_data(as_text=True)
+    assert 'href="/caseflags/"' in page and "/caseflags/settings" not in page
+    client.submit("/sign-out")
+    sign_in(client, world["people"]["resident"])
+    page = client.get("/my-council").get_data(as_text=True)
+    assert "/caseflags/my-data" in page and "/caseflags/fairness" not in page and 'href="/caseflags/"' not in page
