@@ -85,6 +85,9 @@ def create_app(config: type[Config] | None = None) -> Flask:
     from app.caseflags import bp as caseflags_bp
 
     app.register_blueprint(caseflags_bp)
+    from app.tenders import bp as tenders_bp
+
+    app.register_blueprint(tenders_bp)
     install_errors(app)
 
     from app.core.access import public
