@@ -69,3 +69,38 @@ def test_directory_figures_upload_and_channel_shift(flow_page: Page, axe_check, 
     page.get_by_role("link", name="Edit Council tax").click()
     axe_check(page)
     sign_out(page, axe_check)
+
+
+def test_staff_and_admin_pages_pass_axe(flow_page: Page, axe_check, app, make_user, council):
+    """Every staff and admin page of both modules, with an error shown on the forms."""
+    from app.caseflags.models import FlagCategory
+
+    page = flow_page
+    admin = make_user(Role.ADMIN, Role.STAFF, email="admin@example.org")
+    with app.app_context():
+        c = db.session.get(Council, council.id)
+        team = Team(council_id=c.id, name="Revenues")
+        db.session.add(team)
+        db.session.add(FlagCategory(council_id=c.id, code="rent_arrears", name="Rent arrears", description="Unpaid rent."))
+        db.session.flush()
+        service = services.create_service(c, services.ServiceInput(name="Council tax", description="Pay it.", team_id=team.id,
+                                                                   channels=["online"]))
+        service_id = service.id
+    sign_in(page, axe_check, admin)
+    for url in ["/services/staff", "/services/new", f"/services/{service_id}/edit", f"/services/{service_id}/measures",
+                "/services/costs", "/services/channel-shift", "/caseflags/settings", "/caseflags/categories",
+                "/caseflags/rule/edit", "/caseflags/fairness", "/caseflags/access-report", "/caseflags/rule"]:
+        page.goto(url)
+        axe_check(page)
+        button = page.get_by_role("main").locator("form[method=post] button[type=submit]")
+        if button.count():
+            if url == "/caseflags/rule/edit":
+                page.get_by_label("Points needed to reach review").fill("")
+            if url.endswith("/edit") and url.startswith("/services/"):
+                page.get_by_label("Name of the service").fill("")
+            button.last.click()
+            if url in ("/services/costs", "/caseflags/settings"):
+                page.wait_for_load_state()
+            else:
+                expect(page.locator(".error-summary")).to_be_visible()
+            axe_check(page)
