@@ -200,3 +200,12 @@ def test_two_services_a_review_a_request_and_an_appeal(flow_page: Page, axe_chec
     axe_check(page)
     page.goto("/caseflags/rule")
     axe_check(page)
+    # The same pages in Welsh.
+    page.goto(f"/language/cy?next=/caseflags/my-data/{request_id}")
+    expect(page.locator("html")).to_have_attribute("lang", "cy")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Eich cais")
+    expect(page.get_by_role("main")).to_contain_text("Beth sydd gennym")
+    axe_check(page)
+    page.goto("/caseflags/rule")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sut mae pryderon yn cael eu cyfuno")
+    axe_check(page)
