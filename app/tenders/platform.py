@@ -36,7 +36,12 @@ def _install(state) -> None:
     with app.app_context():
         from app.tenders import sealing
 
-        sealing.check_configuration()
+        try:
+            sealing.check_configuration()
+        except sealing.SealingError as error:
+            # Refused at first use (sealing or opening a bid), not here: the rest of the site can
+            # run while the operator adds the key. Said loudly at start-up.
+            app.logger.error("Tenders: %s", error)
         engine = db.engine
         if engine.dialect.name == "sqlite":
             @event.listens_for(engine, "connect")
