@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.models import Team, User, Ward, _enum, utcnow
@@ -144,6 +144,9 @@ class Flag(db.Model):
 class Review(db.Model):
     """A subject reaching review under one rule version, and the reviewer's decision."""
     __tablename__ = "caseflag_reviews"
+    # At most one open review per subject, even when two flags arrive at the same moment.
+    __table_args__ = (Index("uq_caseflag_reviews_open_subject", "subject_id", unique=True,
+                            sqlite_where=text("outcome IS NULL"), postgresql_where=text("outcome IS NULL")),)
     id: Mapped[int] = mapped_column(primary_key=True)
     council_id: Mapped[int] = mapped_column(ForeignKey("councils.id"), index=True)
     subject_id: Mapped[int] = mapped_column(ForeignKey("caseflag_subjects.id"), index=True)
@@ -225,6 +228,7 @@ class AccessRequest(db.Model):
 class Appeal(db.Model):
     """A resident's appeal against, or correction of, a flag released to them."""
     __tablename__ = "caseflag_appeals"
+    __table_args__ = (UniqueConstraint("request_id", "flag_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     council_id: Mapped[int] = mapped_column(ForeignKey("councils.id"), index=True)
     flag_id: Mapped[int] = mapped_column(ForeignKey("caseflag_flags.id"), index=True)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import false, func, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from app.caseflags import rules
 from app.caseflags.models import (AccessRequest, Appeal, AppealStatus, CaseflagSettings, Flag, FlagCategory,
@@ -183,8 +184,12 @@ def reassess(subject: Subject, today: date | None = None) -> Review | None:
     review = Review(council_id=subject.council_id, subject_id=subject.id, rule_version_id=version.id,
                     points=outcome.points, services=list(outcome.services),
                     contributions=[c.__dict__ for c in outcome.contributions])
-    db.session.add(review)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # another request may have opened it a moment ago
+            db.session.add(review)
+            db.session.flush()
+    except IntegrityError:
+        return None
     audit.record("caseflags.review_opened", obj=review, details={"subject_id": subject.id, "rule_version": version.number,
                                                                "points": outcome.points})
     return review

@@ -183,6 +183,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_caseflag_reviews_council_id'), ['council_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_caseflag_reviews_opened_at'), ['opened_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_caseflag_reviews_subject_id'), ['subject_id'], unique=False)
+        batch_op.create_index('uq_caseflag_reviews_open_subject', ['subject_id'], unique=True, sqlite_where=sa.text('outcome IS NULL'), postgresql_where=sa.text('outcome IS NULL'))
 
     op.create_table('caseflag_sensitive_access',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -234,7 +235,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['flag_id'], ['caseflag_flags.id'], name=op.f('fk_caseflag_appeals_flag_id_caseflag_flags')),
     sa.ForeignKeyConstraint(['request_id'], ['caseflag_access_requests.id'], name=op.f('fk_caseflag_appeals_request_id_caseflag_access_requests')),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_caseflag_appeals_user_id_users'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_caseflag_appeals'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_caseflag_appeals')),
+    sa.UniqueConstraint('request_id', 'flag_id', name=op.f('uq_caseflag_appeals_request_id'))
     )
     with op.batch_alter_table('caseflag_appeals', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_caseflag_appeals_council_id'), ['council_id'], unique=False)
@@ -263,6 +265,7 @@ def downgrade():
 
     op.drop_table('caseflag_sensitive_access')
     with op.batch_alter_table('caseflag_reviews', schema=None) as batch_op:
+        batch_op.drop_index('uq_caseflag_reviews_open_subject', sqlite_where=sa.text('outcome IS NULL'), postgresql_where=sa.text('outcome IS NULL'))
         batch_op.drop_index(batch_op.f('ix_caseflag_reviews_subject_id'))
         batch_op.drop_index(batch_op.f('ix_caseflag_reviews_opened_at'))
         batch_op.drop_index(batch_op.f('ix_caseflag_reviews_council_id'))

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.caseflags import services
-from app.caseflags.models import (AccessRequest, Appeal, Flag, FlagCategory, MatchCandidate, Review, RuleVersion,
-                                  SensitiveAccess, Severity, Subject, SubjectKind)
+from app.caseflags.models import (AccessRequest, Appeal, Flag, FlagCategory, MatchCandidate, Review, ReviewOutcome,
+                                  RuleVersion, SensitiveAccess, Severity, Subject, SubjectKind)
 from app.core.models import AuditEntry, Council, Role, Team, User
 from app.extensions import db
 from tests.conftest import sign_in
@@ -381,7 +381,7 @@ def test_fairness_is_for_staff_and_hides_small_counts(app, client, world, login_
         version = services.current_rule(c.id)
         for _ in range(6):
             db.session.add(Review(council_id=c.id, subject_id=world["ids"]["subject"], rule_version_id=version.id,
-                                  points=2, services=["Housing"],
+                                  points=2, services=["Housing"], outcome=ReviewOutcome.NO_FURTHER_ACTION,
                                   contributions=[{"flag_id": 1, "category": "rent_arrears", "status": "counted"}]))
         db.session.commit()
     assert client.get("/caseflags/fairness").status_code in (302, 303)
@@ -549,3 +549,24 @@ def test_the_dashboard_leads_each_person_to_their_case_flag_pages(client, world)
     sign_in(client, world["people"]["resident"])
     page = client.get("/my-council").get_data(as_text=True)
     assert "/caseflags/my-data" in page and "/caseflags/fairness" not in page and 'href="/caseflags/"' not in page
+
+
+def test_only_one_review_is_open_per_subject_even_if_two_try_at_once(app, world):
+    with app.app_context():
+        subject = db.session.get(Subject, world["ids"]["subject"])
+        version = services.current_rule(subject.council_id)
+        db.session.add(Review(council_id=subject.council_id, subject_id=subject.id, rule_version_id=version.id,
+                              points=2, services=["Housing"], contributions=[]))
+        db.session.commit()
+        # As if the check ran before the other request's review was committed:
+        from unittest import mock
+
+        subject.teams = subject.teams + [db.session.get(Team, world["ids"]["team_Schools"])]
+        attendance = db.session.get(FlagCategory, world["ids"]["attendance"])
+        with mock.patch.object(services, "open_review", return_value=None):
+            _flag, review = services.add_flag(subject, db.session.get(Team, world["ids"]["team_Schools"]),
+                                              db.session.get(User, world["people"]["schools"].id), attendance,
+                                              Severity.LOW, "Late every day.", date.today())
+        assert review is None
+        assert db.session.scalar(select(func.count()).select_from(Review).where(Review.outcome.is_(None))) == 1
+        assert db.session.scalar(select(func.count()).select_from(Flag)) == 3  # the flag itself is kept
