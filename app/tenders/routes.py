@@ -312,7 +312,7 @@ def edit(challenge_id: int):
         if not warnings or form.accept_warnings.data:
             try:
                 if challenge.published_at is None:
-                    _replace_draft(challenge, data)
+                    services.replace_draft(challenge, data, current_user)
                 else:
                     if not (form.change_reason.data or "").strip():
                         form.change_reason.errors.append(_("Say what changed and why: bidders will see it"))
@@ -326,21 +326,6 @@ def edit(challenge_id: int):
     status = 400 if (form.errors or refusal) else 200
     return render_template("tenders/challenge_form.html", form=form, warnings=warnings, challenge=challenge,
                            refusal=refusal), status
-
-
-def _replace_draft(challenge: Challenge, data: services.ChallengeInput) -> None:
-    from app.tenders.models import Criterion
-
-    services._apply(challenge, data)
-    challenge.stages.clear()
-    challenge.criteria.clear()
-    db.session.flush()
-    for position, s in enumerate(data.stages, start=1):
-        challenge.stages.append(Stage(position=position, kind=s.kind, deadline=s.deadline, award_count=s.award_count,
-                                      budget=s.budget))
-    for position, (name, weight) in enumerate(data.criteria, start=1):
-        challenge.criteria.append(Criterion(position=position, name=name, weight=weight))
-    db.session.commit()
 
 
 @bp.post("/<int:challenge_id>/publish")

@@ -172,6 +172,23 @@ def create_challenge(council: Council, data: ChallengeInput, user: User) -> Chal
     return challenge
 
 
+def replace_draft(challenge: Challenge, data: ChallengeInput, user: User) -> None:
+    """A draft is not public yet: its stages and criteria are simply rewritten."""
+    if challenge.published_at is not None:
+        raise Refused("published")
+    _apply(challenge, data)
+    challenge.stages.clear()
+    challenge.criteria.clear()
+    db.session.flush()
+    for position, s in enumerate(data.stages, start=1):
+        challenge.stages.append(Stage(position=position, kind=s.kind, deadline=s.deadline.astimezone(timezone.utc),
+                                      award_count=s.award_count, budget=s.budget))
+    for position, (name, weight) in enumerate(data.criteria, start=1):
+        challenge.criteria.append(Criterion(position=position, name=name, weight=weight))
+    audit.record("tenders.challenge_edited", obj=challenge, actor=user)
+    db.session.commit()
+
+
 def publish_challenge(challenge: Challenge, user: User) -> None:
     if challenge.published_at is not None:
         return
