@@ -26,7 +26,7 @@ from app.core.forms import choices
 from app.core.models import Role, Team, User, Ward
 from app.core.tenancy import current_council, get_scoped_or_404, scoped
 from app.core.web import paginate
-from app.extensions import db
+from app.extensions import db, limiter
 
 caseworker = role_required(Role.CASEWORKER)
 REASON_SECONDS = 30 * 60
@@ -365,6 +365,7 @@ def my_data():
 
 @bp.route("/my-data/new", methods=["GET", "POST"])
 @signed_in
+@limiter.limit("5 per day", key_func=lambda: f"caseflags-request:{current_user.id}", methods=["POST"])
 def new_request():
     form = AccessRequestForm()
     if request.method == "GET":

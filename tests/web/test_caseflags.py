@@ -570,3 +570,11 @@ def test_only_one_review_is_open_per_subject_even_if_two_try_at_once(app, world)
         assert review is None
         assert db.session.scalar(select(func.count()).select_from(Review).where(Review.outcome.is_(None))) == 1
         assert db.session.scalar(select(func.count()).select_from(Flag)) == 3  # the flag itself is kept
+
+
+def test_a_resident_can_send_a_few_requests_a_day_not_a_flood(client, world):
+    sign_in(client, world["people"]["other_resident"])
+    form = {"name": "Nia Neighbour", "date_of_birth": "1975-02-03", "address": "3 Demo Street"}
+    for _ in range(5):
+        assert client.submit("/caseflags/my-data/new", form).status_code == 303
+    assert client.submit("/caseflags/my-data/new", form).status_code == 429
