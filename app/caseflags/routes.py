@@ -624,13 +624,10 @@ def settings():
     if request.method == "GET":
         form.review_team.data = str(current.review_team_id or "")
     if form.validate_on_submit():
-        from app.core import audit
-
-        current.review_team_id, current.default_expiry_months = int(form.review_team.data), form.default_expiry_months.data
-        audit.record("caseflags.settings_changed", object_type="CaseflagSettings", council_id=council.id,
-                     details={"review_team_id": current.review_team_id, "expiry_months": current.default_expiry_months})
-        db.session.commit()
-        flash(_("Saved."), "success")
+        team = get_scoped_or_404(Team, int(form.review_team.data))
+        added, removed = services.set_review_team(council.id, team, form.default_expiry_months.data, current_user)
+        flash(_("Saved. The review team was given %(added)s records and the previous one lost %(removed)s.",
+                added=added, removed=removed), "success")
         return redirect(url_for("caseflags.settings"), 303)
     db.session.commit()
     return render_template("caseflags/settings.html", form=form)

@@ -59,6 +59,33 @@ def is_reviewer(user: User) -> bool:
     return settings is not None and settings.review_team_id in team_ids(user)
 
 
+def set_review_team(council_id: int, team: Team, expiry_months: int, actor: User) -> tuple[int, int]:
+    """Make `team` the review team: it is assigned to every record. The previous review team loses
+    the records it only had as reviewers (it keeps those it created or flagged as a service).
+    Returns (records given to the new team, records taken from the old one)."""
+    settings = settings_for(council_id)
+    old = db.session.get(Team, settings.review_team_id) if settings.review_team_id else None
+    settings.review_team_id, settings.default_expiry_months = team.id, expiry_months
+    added = removed = 0
+    old_members = {u.id for u in old.members} if old else set()
+    for subject in db.session.scalars(select(Subject).where(Subject.council_id == council_id,
+                                                           Subject.merged_into_id.is_(None))):
+        ids = {t.id for t in subject.teams}
+        if team.id not in ids:
+            subject.teams = subject.teams + [team]
+            added += 1
+        if old is not None and old.id != team.id and old.id in ids:
+            own = subject.created_by_id in old_members or any(f.team_id == old.id for f in subject.flags)
+            if not own:
+                subject.teams = [t for t in subject.teams if t.id != old.id]
+                removed += 1
+    audit.record("caseflags.settings_changed", object_type="CaseflagSettings", council_id=council_id, actor=actor,
+                 details={"review_team_id": team.id, "previous_review_team_id": old.id if old else None,
+                          "expiry_months": expiry_months, "records_added": added, "records_removed": removed})
+    db.session.commit()
+    return added, removed
+
+
 # --- The audit of views, searches and changes -------------------------------------------------
 
 def record_view(obj, reason: str, page: str) -> None:

@@ -578,3 +578,25 @@ def test_a_resident_can_send_a_few_requests_a_day_not_a_flood(client, world):
     for _ in range(5):
         assert client.submit("/caseflags/my-data/new", form).status_code == 303
     assert client.submit("/caseflags/my-data/new", form).status_code == 429
+
+
+def test_a_new_review_team_gets_every_record_and_the_old_one_keeps_only_its_own(app, client, world):
+    ids, people = world["ids"], world["people"]
+    with app.app_context():
+        c = db.session.scalar(select(Council))
+        panel = Team(council_id=c.id, name="Safeguarding panel")
+        db.session.add(panel)
+        db.session.commit()
+        panel_id = panel.id
+    sign_in(client, people["admin"])
+    response = client.submit("/caseflags/settings", {"review_team": str(panel_id), "default_expiry_months": "6"},
+                             follow_redirects=True)
+    assert "The review team was given 1 records and the previous one lost 1." in response.get_data(as_text=True)
+    with app.app_context():
+        subject = db.session.get(Subject, ids["subject"])
+        assert {t.name for t in subject.teams} == {"Housing", "Safeguarding panel"}
+        assert services.settings_for(subject.council_id).default_expiry_months == 6
+    client.submit("/sign-out")
+    sign_in(client, people["reviewer"])  # Early Help is no longer the review team
+    assert client.get(f"/caseflags/subjects/{ids['subject']}").status_code == 403
+    assert client.get("/caseflags/reviews").status_code == 403
