@@ -174,6 +174,30 @@ def subject(subject_id: int):
                            sensitive_form=SensitiveRequestForm(), reviewer=services.is_reviewer(current_user))
 
 
+@bp.route("/subjects/<int:subject_id>/edit", methods=["GET", "POST"])
+@caseworker
+def edit_subject(subject_id: int):
+    subject = _open_subject(subject_id)
+    reason = _given_reason(f"subject:{subject.id}")
+    if reason is None:
+        return _gate(f"subject:{subject.id}")
+    form = SubjectForm(obj=subject)
+    del form.team  # the teams assigned do not change here
+    form.ward.choices = _ward_choices()
+    if request.method == "GET":
+        form.kind.data = subject.kind.value
+        form.ward.data = str(subject.ward_id or "")
+    if form.validate_on_submit():
+        changed = services.update_subject(subject, services.SubjectInput(
+            kind=SubjectKind(form.kind.data), name=form.name.data, date_of_birth=form.date_of_birth.data,
+            address=form.address.data or "", uprn=form.uprn.data, ward_id=int(form.ward.data) if form.ward.data else None),
+            current_user, reason)
+        flash(_("Saved.") if changed else _("Nothing changed."), "success")
+        return redirect(url_for("caseflags.subject", subject_id=subject.id), 303)
+    services.record_view(subject, reason, "edit")
+    return render_template("caseflags/subject_form.html", form=form, subject=subject)
+
+
 @bp.route("/subjects/<int:subject_id>/flags/new", methods=["GET", "POST"])
 @caseworker
 def new_flag(subject_id: int):

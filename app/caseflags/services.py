@@ -286,6 +286,21 @@ def create_subject(council: Council, data: SubjectInput, team: Team, actor: User
     return subject, found
 
 
+def update_subject(subject: Subject, data: SubjectInput, actor: User, reason: str) -> list[str]:
+    """Correct a record's details; the audit row names the fields changed (not their values)."""
+    changed = []
+    for name, value in (("kind", data.kind), ("name", data.name.strip()), ("date_of_birth", data.date_of_birth),
+                        ("address", data.address.strip()), ("uprn", (data.uprn or "").strip() or None),
+                        ("ward_id", data.ward_id)):
+        if getattr(subject, name) != value:
+            setattr(subject, name, value)
+            changed.append(name)
+    if changed:
+        audit.record("caseflags.subject_updated", obj=subject, details={"fields": changed, "reason": reason})
+        db.session.commit()
+    return changed
+
+
 def decide_match(match: MatchCandidate, actor: User, same: bool, note: str) -> Review | None:
     """A person decides. The same: the newer record's flags, teams and requests move to the older
     one, which is re-assessed; the newer one only points to it. Different: both stay as they are."""

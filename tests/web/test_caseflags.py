@@ -419,6 +419,8 @@ def test_caseflags_pages_are_valid_html(app, client, with_review_and_match, tmp_
         give_reason(client, f"{kind}:{ids[kind]}", url)
         pages[key] = client.get(url).get_data(as_text=True)
     pages["flag-form"] = client.get(f"/caseflags/subjects/{ids['subject']}/flags/new").get_data(as_text=True)
+    pages["edit-subject"] = client.get(f"/caseflags/subjects/{ids['subject']}/edit").get_data(as_text=True)
+    pages["edit-errors"] = client.submit(f"/caseflags/subjects/{ids['subject']}/edit", {"name": "", "uprn": "x"}).get_data(as_text=True)
     pages["flag-errors"] = client.submit(f"/caseflags/subjects/{ids['subject']}/flags/new", {"observed": ""}).get_data(as_text=True)
     for name in ["", "search", "subjects/new", "reviews", "matches", "requests", "appeals", "restricted", "access-report", "fairness"]:
         pages["index-" + (name.replace("/", "-") or "home")] = client.get(f"/caseflags/{name}").get_data(as_text=True)
@@ -600,3 +602,19 @@ def test_a_new_review_team_gets_every_record_and_the_old_one_keeps_only_its_own(
     sign_in(client, people["reviewer"])  # Early Help is no longer the review team
     assert client.get(f"/caseflags/subjects/{ids['subject']}").status_code == 403
     assert client.get("/caseflags/reviews").status_code == 403
+
+
+def test_a_caseworker_corrects_a_records_details_and_the_audit_names_the_fields(app, client, world):
+    ids = world["ids"]
+    sign_in(client, world["people"]["housing"])
+    url = f"/caseflags/subjects/{ids['subject']}/edit"
+    give_reason(client, f"subject:{ids['subject']}", url, "The family told us their new address")
+    assert "Enter the name" in client.submit(url, {"kind": "household", "name": ""}).get_data(as_text=True)
+    response = client.submit(url, {"kind": "household", "name": "The Fictional family", "address": "9 New Road",
+                                   "uprn": "100000000001", "ward": ""})
+    assert response.status_code == 303
+    with app.app_context():
+        subject = db.session.get(Subject, ids["subject"])
+        assert subject.address == "9 New Road" and subject.ward_id is None
+        row = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "caseflags.subject_updated"))
+        assert row.details == {"fields": ["address", "ward_id"], "reason": "The family told us their new address"}
