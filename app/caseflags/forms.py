@@ -133,6 +133,10 @@ class RefuseForm(TextForm):
     reason = _reason(_l("Why is the request refused?"))
 
 
+class OptOutAskForm(TextForm):
+    note = TextAreaField(_l("Anything you want us to know (optional)"), validators=[Optional(), _max(2000)])
+
+
 class AppealForm(TextForm):
     grounds = TextAreaField(_l("What is wrong with this flag?"), validators=[
         DataRequired(_l("Say what is wrong and what should change")), _max(3000)],

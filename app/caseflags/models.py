@@ -221,6 +221,10 @@ class AccessRequest(db.Model):
     released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     released_data: Mapped[dict | None] = mapped_column(JSON)  # exactly what the person was given, redacted
     refusal_reason: Mapped[str | None] = mapped_column(Text)
+    # The person asked that concerns about them are not combined between services (staff decide,
+    # where the law allows, and record it on the subject).
+    opt_out_asked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    opt_out_note: Mapped[str | None] = mapped_column(Text)
 
     subject: Mapped[Subject | None] = relationship()
 

@@ -15,6 +15,8 @@ register_kind(NotificationKind("caseflags.request_answered", _l("Answers to your
 register_kind(NotificationKind("caseflags.requests_due", _l("Requests for people's data that are nearly due (reviewers)"),
                                _l("Requests for data due within %(days)s days: %(count)s"),
                                "caseflags/notices/requests_due.txt"))
+register_kind(NotificationKind("caseflags.opt_out_asked", _l("Residents asking not to have concerns combined (reviewers)"),
+                               _l("A resident asks not to have concerns combined"), "caseflags/notices/opt_out_asked.txt"))
 register_kind(NotificationKind("caseflags.appeal_decided", _l("Decisions on your appeals about case flags"),
                                _l("A decision on your appeal"), "caseflags/notices/appeal_decided.txt"))
 
@@ -30,6 +32,11 @@ def _reviewers(council_id: int) -> list[User]:
 def review_opened(review) -> None:
     notify("caseflags.review_opened", council_id=review.council_id, recipients=_reviewers(review.council_id),
            params={"id": review.id}, link=f"/caseflags/reviews/{review.id}")
+
+
+def opt_out_asked(request) -> None:
+    notify("caseflags.opt_out_asked", council_id=request.council_id, recipients=_reviewers(request.council_id),
+           params={"id": request.id}, link=f"/caseflags/requests/{request.id}")
 
 
 DUE_SOON_DAYS = 7

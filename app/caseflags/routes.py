@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from app.caseflags import bp, notices, rules, services
 from app.caseflags.forms import (OUTCOME_LABELS, AccessRequestForm, AppealDecisionForm, AppealForm, ApproveForm,
-                                 CategoryForm, DecisionForm, FlagForm, LinkForm, MatchForm, OptOutForm, ReasonForm,
+                                 CategoryForm, DecisionForm, FlagForm, LinkForm, MatchForm, OptOutAskForm, OptOutForm, ReasonForm,
                                  RefuseForm, SearchForm, SensitiveRequestForm, SettingsForm, SubjectForm, VerifyForm,
                                  WithdrawForm, rule_form)
 from app.caseflags.models import (AccessRequest, Appeal, AppealStatus, Flag, FlagCategory, MatchCandidate,
@@ -409,7 +409,22 @@ def my_request(request_id: int):
     item = _own_request(request_id)
     appeals = db.session.scalars(select(Appeal).where(Appeal.request_id == item.id).order_by(Appeal.id)).all()
     return render_template("caseflags/my_request.html", item=item, appeals={a.flag_id: a for a in appeals},
-                           outcomes=dict(OUTCOME_LABELS))
+                           outcomes=dict(OUTCOME_LABELS), opt_out_form=OptOutAskForm())
+
+
+@bp.post("/my-data/<int:request_id>/opt-out")
+@signed_in
+def ask_opt_out(request_id: int):
+    item = _own_request(request_id)
+    form = OptOutAskForm()
+    if form.validate_on_submit():
+        try:
+            services.ask_opt_out(item, current_user, form.note.data or "")
+            notices.opt_out_asked(item)
+            flash(_("We have your request. Someone will decide, where the law allows, and tell you."), "success")
+        except services.NotAllowed:
+            abort(409)
+    return redirect(url_for("caseflags.my_request", request_id=item.id), 303)
 
 
 @bp.route("/my-data/<int:request_id>/flags/<int:flag_id>/appeal", methods=["GET", "POST"])

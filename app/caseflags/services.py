@@ -497,6 +497,14 @@ def refuse_request(request: AccessRequest, actor: User, reason: str) -> None:
     db.session.commit()
 
 
+def ask_opt_out(request: AccessRequest, user: User, note: str) -> None:
+    if request.user_id != user.id or request.status != RequestStatus.RELEASED or request.opt_out_asked_at:
+        raise NotAllowed("not_open")
+    request.opt_out_asked_at, request.opt_out_note = utcnow(), note
+    audit.record("caseflags.opt_out_asked", obj=request, details={"subject_id": request.subject_id})
+    db.session.commit()
+
+
 def released_flag_ids(request: AccessRequest) -> set[int]:
     if request.status != RequestStatus.RELEASED or not request.released_data:
         return set()

@@ -100,6 +100,8 @@ def upgrade():
     sa.Column('released_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('released_data', sa.JSON(), nullable=True),
     sa.Column('refusal_reason', sa.Text(), nullable=True),
+    sa.Column('opt_out_asked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('opt_out_note', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['council_id'], ['councils.id'], name=op.f('fk_caseflag_access_requests_council_id_councils')),
     sa.ForeignKeyConstraint(['released_by_id'], ['users.id'], name=op.f('fk_caseflag_access_requests_released_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['subject_id'], ['caseflag_subjects.id'], name=op.f('fk_caseflag_access_requests_subject_id_caseflag_subjects')),

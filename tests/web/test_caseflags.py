@@ -272,7 +272,7 @@ def test_restricted_categories_need_a_second_person(app, client, world):
     assert "A neighbour heard shouting." in client.get(url).get_data(as_text=True)
 
 
-def test_access_request_workflow_and_appeal_decided_by_someone_else(app, client, world):
+def test_access_request_workflow_and_appeal_decided_by_someone_else(app, client, world, tmp_path):
     ids, people = world["ids"], world["people"]
     sign_in(client, people["reviewer"])
     url = f"/caseflags/requests/{ids['request']}"
@@ -312,10 +312,19 @@ def test_access_request_workflow_and_appeal_decided_by_someone_else(app, client,
     assert response.status_code == 303
     again = client.get(f"/caseflags/my-data/{ids['request']}/flags/{ids['hidden']}/appeal")
     assert again.status_code == 303  # one appeal per flag and request
+    asked = client.submit(f"/caseflags/my-data/{ids['request']}/opt-out", {"note": "Please keep it with Housing."},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "Someone will decide, where the law allows" in asked
+    assert client.submit(f"/caseflags/my-data/{ids['request']}/opt-out", {"note": ""}).status_code == 409
+    with app.app_context():
+        from app.core.models import Notification
+        told = db.session.scalars(select(Notification.user_id).where(Notification.kind == "caseflags.opt_out_asked")).all()
+        assert sorted(told) == sorted([people["reviewer"].id, people["reviewer2"].id])
     client.submit("/sign-out")
     sign_in(client, people["other_resident"])
     assert client.get(f"/caseflags/my-data/{ids['request']}").status_code == 403
     assert client.get(f"/caseflags/my-data/{ids['request']}/flags/{ids['flag']}/appeal").status_code == 403
+    assert client.submit(f"/caseflags/my-data/{ids['request']}/opt-out", {"note": ""}).status_code == 403
     assert "Your requests" not in client.get("/caseflags/my-data").get_data(as_text=True)
     client.submit("/sign-out")
 
@@ -344,7 +353,9 @@ def test_access_request_workflow_and_appeal_decided_by_someone_else(app, client,
         assert sorted(kinds) == ["caseflags.appeal_decided", "caseflags.request_answered"]
     client.submit("/sign-out")
     sign_in(client, people["resident"])
-    assert "Upheld: the flag is withdrawn" in client.get(f"/caseflags/my-data/{ids['request']}").get_data(as_text=True)
+    answered = client.get(f"/caseflags/my-data/{ids['request']}").get_data(as_text=True)
+    assert "Upheld: the flag is withdrawn" in answered
+    assert validate_html({"answered": answered}, tmp_path) == []
 
 
 def test_changing_the_rule_makes_a_new_version_and_old_reviews_keep_theirs(app, client, world):
