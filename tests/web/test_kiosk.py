@@ -410,3 +410,21 @@ def test_help_at_home_requests_are_in_the_persons_data_and_closed_ones_are_purge
         db.session.commit()
         run_retention()
     assert count(app, HelpAtHomeRequest) == 0
+
+
+def test_staff_change_a_kiosks_details_and_its_idle_time(app, make_user, council):
+    kiosk_client(app, make_user)
+    with app.app_context():
+        device_id = db.session.scalars(select(KioskDevice.id)).one()
+    staff = new_client(app)
+    sign_in(staff, make_user(Role.STAFF))
+    form = staff.get(f"/kiosk/devices/{device_id}").get_data(as_text=True)
+    assert 'value="Kiosk by the desk"' in form and 'value="10"' in form
+    refused = staff.submit(f"/kiosk/devices/{device_id}", {"name": "Kiosk by the desk", "location": "",
+                                                           "idle_minutes": "15"})
+    assert refused.status_code == 400 and "Enter where the kiosk is" in refused.get_data(as_text=True)
+    staff.submit(f"/kiosk/devices/{device_id}", {"name": "Kiosk 2", "location": "Town Hall", "idle_minutes": "15",
+                                                 "team": ""})
+    with app.app_context():
+        device = db.session.get(KioskDevice, device_id)
+        assert (device.name, device.location, device.idle_minutes) == ("Kiosk 2", "Town Hall", 15)
