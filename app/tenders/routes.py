@@ -7,7 +7,7 @@ import io
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -204,8 +204,8 @@ def challenge_document(challenge_id: int, document_id: int):
     data = uploads.read(document.storage_key) if document else None
     if data is None:
         abort(404)
-    return Response(data, mimetype=document.content_type,
-                    headers={"Content-Disposition": f'attachment; filename="{document.filename}"'})
+    return send_file(io.BytesIO(data), mimetype=document.content_type, as_attachment=True,
+                     download_name=document.filename)
 
 
 @bp.post("/<int:challenge_id>/interest")
@@ -572,8 +572,7 @@ def bid(bid_id: int):
     mine = services.is_member(bid.organisation, current_user)
     content = services.read_own(bid)
     if not mine:
-        services.audit.record("tenders.bid_viewed", obj=bid, details={"stage_id": bid.stage_id})
-        db.session.commit()
+        services.record_reading(bid, "bid_viewed", stage_id=bid.stage_id)
     form = _bid_form(bid, content)
     refusal = None
     status = 200
@@ -633,11 +632,11 @@ def bid_document(bid_id: int, document_id: int):
     meta = services.document_meta(document)
     data = services.document_bytes(document)
     if not services.is_member(bid.organisation, current_user):
-        services.audit.record("tenders.bid_document_viewed", obj=bid, details={"document_id": document.id})
-        db.session.commit()
-    return Response(data, mimetype=meta["content_type"],
-                    headers={"Content-Disposition": f'attachment; filename="{meta["filename"]}"',
-                             "Cache-Control": "private, no-store"})
+        services.record_reading(bid, "bid_document_viewed", document_id=document.id)
+    response = send_file(io.BytesIO(data), mimetype=meta["content_type"], as_attachment=True,
+                         download_name=meta["filename"])
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.post("/bids/<int:bid_id>/documents/<int:document_id>/delete")
@@ -691,8 +690,7 @@ def export_bids(stage_id: int):
                                                 content.get("consortium"), content.get("partners"),
                                                 b.receipt_sha256] +
                          [content["answers"].get(str(c.id), "") for c in criteria]])
-    services.audit.record("tenders.bids_exported", obj=stage)
-    db.session.commit()
+    services.record_reading(stage, "bids_exported")
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="stage-{stage.id}-bids.csv"',
                              "Cache-Control": "private, no-store"})
@@ -751,6 +749,8 @@ def score(bid_id: int):
         except Refused as error:
             refusal = refusal_message(error)
     content = services.read_own(bid)
+    if request.method == "GET":
+        services.record_reading(bid, "bid_viewed", stage_id=bid.stage_id, to="score")
     documents = [(d, services.document_meta(d)) for d in bid.documents]
     return render_template("tenders/score.html", bid=bid, form=form, sheet=sheet, criteria=criteria,
                            content=content, documents=documents, refusal=refusal,

@@ -655,6 +655,12 @@ def may_read_bid(bid: Bid, user: User | None) -> bool:
             and user.has_role(Role.STAFF, Role.ADMIN, Role.EVALUATOR))
 
 
+def record_reading(obj, action: str, **details) -> None:
+    """Every reading of sealed content by someone other than the bidder leaves an audit row."""
+    audit.record(f"tenders.{action}", obj=obj, details=details)
+    db.session.commit()
+
+
 def bids_of_org_user(user: User) -> list[Bid]:
     orgs = [o.id for o in organisations_of(user)]
     if not orgs:
