@@ -211,6 +211,9 @@ class CaseStudyForm(TextForm):
 
 class BidForm(TextForm):
     """Answers are added per criterion by the view (answer_<criterion id>)."""
+    about = TextAreaField(_l("About your organisation"), validators=[Optional(), Length(max=20000)],
+                          description=_l("Filled in from your profile, certificates and case studies. Change it "
+                                         "for this bid if you need to: your profile stays as it is."))
     price = StringField(_l("Your price for this stage, in pounds"), validators=[Optional(), Length(max=20)])
     consortium = BooleanField(_l("We are bidding as a consortium"))
     partners = TextAreaField(_l("Consortium partners and what each does"), validators=[Optional(), Length(max=3000)])

@@ -560,6 +560,7 @@ def _bid_form(bid: Bid, content: dict | None):
         for criterion in bid.stage.challenge.criteria:
             getattr(form, f"answer_{criterion.id}").data = content["answers"].get(str(criterion.id), "")
         form.price.data = content.get("price", "")
+        form.about.data = content.get("profile", "")
         form.partners.data = content.get("partners", "")
         form.consortium.data = content.get("consortium", False)
     return form
@@ -585,6 +586,7 @@ def bid(bid_id: int):
             try:
                 if bid.status != BidStatus.SUBMITTED:
                     services.save_draft(bid, current_user, {"answers": answers, "price": form.price.data or "",
+                                                            "profile": form.about.data or "",
                                                             "partners": form.partners.data or "",
                                                             "consortium": form.consortium.data})
                 upload = form.document.data

@@ -533,6 +533,8 @@ def save_draft(bid: Bid, user: User, content: dict, now: datetime | None = None)
     current = read_own(bid)
     current.update({"answers": {str(k): v for k, v in content["answers"].items()}, "price": content["price"],
                     "partners": content["partners"], "consortium": bool(content["consortium"])})
+    if "profile" in content:
+        current["profile"] = content["profile"]
     bid.ciphertext = sealing.seal_json(data_key(bid.stage.challenge), current, sealing.bid_context(bid.id))
     bid.status = BidStatus.DRAFT
     bid.updated_at = now
