@@ -60,7 +60,8 @@ def _measure_charts(service: Service):
     for measure in service.measures:
         values = measure.values[-12:]
         rows = [(format_date(v.month, "MMM yyyy"), float(v.value), f"{v.value:g} {measure.unit}".strip()) for v in values]
-        charts.append((measure, values, hbar_chart(rows, label_width=90)))
+        # Narrow enough for a phone (320 CSS pixels): the chart macro draws at its own width.
+        charts.append((measure, values, hbar_chart(rows, width=290, label_width=80)))
     return charts
 
 

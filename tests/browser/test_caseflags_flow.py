@@ -209,3 +209,60 @@ def test_two_services_a_review_a_request_and_an_appeal(flow_page: Page, axe_chec
     page.goto("/caseflags/rule")
     expect(page.get_by_role("heading", level=1)).to_have_text("Sut mae pryderon yn cael eu cyfuno")
     axe_check(page)
+
+
+def test_resident_pages_reflow_at_320_css_pixels(make_page, axe_check, app, make_user, council):
+    """The directory, a service with a chart, the rule, and a resident's answered request at 400% zoom."""
+    from datetime import date
+    from decimal import Decimal
+
+    from app.services import services as register
+    from app.services.models import Measure, MeasureValue
+
+    page = make_page(viewport={"width": 320, "height": 640})
+    resident = make_user(Role.RESIDENT, email="ffion@example.org")
+    with app.app_context():
+        c = db.session.get(Council, council.id)
+        team = Team(council_id=c.id, name="Revenues")
+        db.session.add(team)
+        db.session.flush()
+        service = register.create_service(c, register.ServiceInput(
+            name="Council Tax Reduction", description="Help paying council tax if you are on a low income.",
+            team_id=team.id, channels=["online", "phone"], url="https://glanrafon.example.org/services/council-tax-reduction",
+            email="council.tax.reduction@glanrafon.example.org"), commit=False)
+        measure = Measure(service=service, name="Days to decide an application", unit="days", higher_is_better=False)
+        db.session.add(measure)
+        for month in range(1, 13):
+            measure.values.append(MeasureValue(month=date(2025, month, 1), value=Decimal(10 + month)))
+        request = services.create_request(db.session.get(User, resident.id), "Ffion Fictional", date(1980, 1, 1), "1 Demo St", "")
+        request.status = request.status.__class__("released")
+        request.released_data = {"subject": {"name": "The Fictional family", "date_of_birth": None, "address": "1 Demo St"},
+                                 "flags": [{"id": 1, "service": "Housing", "category": "Rent arrears", "severity": "low",
+                                            "observed": "Two months of rent unpaid.", "observed_on": "2026-11-01",
+                                            "expires_on": "2027-11-01", "withdrawn": False}],
+                                 "reviews": [], "access": []}
+        db.session.commit()
+        service_id, request_id = service.id, request.id
+
+    def no_sideways_scroll(what: str) -> None:
+        axe_check(page)
+        scroll_width, client_width = page.evaluate(
+            "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        wide = page.evaluate("""() => [...document.querySelectorAll('main *')]
+            .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+            .slice(0, 5).map(e => e.tagName + '.' + e.className)""")
+        assert scroll_width <= client_width, f"{what} scrolls sideways at 320px: {scroll_width} > {client_width}: {wide}"
+
+    for path in ("/services/", f"/services/{service_id}", "/caseflags/rule"):
+        page.goto(path)
+        no_sideways_scroll(path)
+    page.goto("/sign-in")
+    axe_check(page)
+    page.get_by_label("Email address").fill(resident.email)
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_role("main").get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("My council")
+    axe_check(page)
+    for path in ("/caseflags/my-data", f"/caseflags/my-data/{request_id}", f"/caseflags/my-data/{request_id}/flags/1/appeal"):
+        page.goto(path)
+        no_sideways_scroll(path)
