@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from app.caseflags import services
-from app.caseflags.models import AccessRequest, Flag, FlagCategory, Review, Subject
+from app.caseflags.models import AccessRequest, Flag, FlagCategory, RequestStatus, Review, Subject
 from app.core.models import Council, Role, Team, User
 from app.extensions import db
 from tests.browser.test_ideas_flow import sign_out
@@ -235,7 +235,7 @@ def test_resident_pages_reflow_at_320_css_pixels(make_page, axe_check, app, make
         for month in range(1, 13):
             measure.values.append(MeasureValue(month=date(2025, month, 1), value=Decimal(10 + month)))
         request = services.create_request(db.session.get(User, resident.id), "Ffion Fictional", date(1980, 1, 1), "1 Demo St", "")
-        request.status = request.status.__class__("released")
+        request.status = RequestStatus.RELEASED
         request.released_data = {"subject": {"name": "The Fictional family", "date_of_birth": None, "address": "1 Demo St"},
                                  "flags": [{"id": 1, "service": "Housing", "category": "Rent arrears", "severity": "low",
                                             "observed": "Two months of rent unpaid.", "observed_on": "2026-11-01",
