@@ -56,6 +56,8 @@ def _stage_fields(number: int) -> dict:
         f"stage{number}_budget": DecimalField(_l("Stage %(n)s: budget in pounds", n=number), places=2,
                                               validators=[Optional(), NumberRange(min=Decimal("0.01"),
                                                                                   message=_l("Enter an amount more than zero"))]),
+        f"stage{number}_months": IntegerField(_l("Stage %(n)s: contract length in months", n=number),
+                                              validators=[Optional(), NumberRange(1, 120, _l("Enter a number of months from 1 to 120"))]),
     }
 
 
@@ -92,7 +94,8 @@ class _ChallengeBase(TextForm):
 
     def stage_data(self) -> list[tuple[int, str, datetime | None, int | None, Decimal | None]]:
         return [(n, getattr(self, f"stage{n}_kind").data, getattr(self, f"stage{n}_deadline").data,
-                 getattr(self, f"stage{n}_awards").data, getattr(self, f"stage{n}_budget").data)
+                 getattr(self, f"stage{n}_awards").data, getattr(self, f"stage{n}_budget").data,
+                 getattr(self, f"stage{n}_months").data or 12)
                 for n in range(1, STAGES + 1)]
 
     def criteria_data(self):
@@ -104,7 +107,7 @@ class _ChallengeBase(TextForm):
         now = datetime.now(timezone.utc)
         previous = None
         ended = False
-        for n, kind, deadline, awards, budget in self.stage_data():
+        for n, kind, deadline, awards, budget, _months in self.stage_data():
             if not kind:
                 ended = True
                 continue

@@ -81,6 +81,7 @@ class Stage(db.Model):
     deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)  # UTC
     award_count: Mapped[int] = mapped_column(Integer, default=1)
     budget: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    contract_months: Mapped[int] = mapped_column(Integer, default=12)  # how long the stage's contract runs
     opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     awarded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

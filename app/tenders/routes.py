@@ -248,6 +248,7 @@ def _challenge_form(challenge: Challenge | None = None) -> forms.ChallengeForm:
             getattr(form, f"stage{n}_deadline").data = forms.utc_to_local(stage.deadline)
             getattr(form, f"stage{n}_awards").data = stage.award_count
             getattr(form, f"stage{n}_budget").data = stage.budget
+            getattr(form, f"stage{n}_months").data = stage.contract_months
         for criterion in challenge.criteria:
             getattr(form, f"criterion{criterion.position}_name").process(None, criterion.name)
             getattr(form, f"criterion{criterion.position}_weight").data = criterion.weight
@@ -258,8 +259,8 @@ def _challenge_form(challenge: Challenge | None = None) -> forms.ChallengeForm:
 
 def _challenge_input(form) -> services.ChallengeInput:
     stages = [services.StageInput(kind=StageKind(kind), deadline=forms.local_to_utc(deadline), award_count=awards,
-                                  budget=budget)
-              for _n, kind, deadline, awards, budget in form.stage_data() if kind]
+                                  budget=budget, contract_months=months)
+              for _n, kind, deadline, awards, budget, months in form.stage_data() if kind]
     criteria = [(name.as_dict(), weight) for _n, name, weight in form.criteria_data() if name and weight is not None]
     return services.ChallengeInput(
         title=form.title.data.as_dict(), problem=form.problem.data.as_dict(), outcomes=form.outcomes.data.as_dict(),

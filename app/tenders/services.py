@@ -115,6 +115,7 @@ class StageInput:
     deadline: datetime  # aware
     award_count: int
     budget: Decimal
+    contract_months: int = 12
 
 
 @dataclass
@@ -161,7 +162,8 @@ def create_challenge(council: Council, data: ChallengeInput, user: User) -> Chal
     _apply(challenge, data)
     for position, s in enumerate(data.stages, start=1):
         challenge.stages.append(Stage(position=position, kind=s.kind, deadline=s.deadline.astimezone(timezone.utc),
-                                      award_count=s.award_count, budget=s.budget))
+                                      award_count=s.award_count, budget=s.budget,
+                                      contract_months=s.contract_months))
     for position, (name, weight) in enumerate(data.criteria, start=1):
         challenge.criteria.append(Criterion(position=position, name=name, weight=weight))
     db.session.add(challenge)
@@ -182,7 +184,8 @@ def replace_draft(challenge: Challenge, data: ChallengeInput, user: User) -> Non
     db.session.flush()
     for position, s in enumerate(data.stages, start=1):
         challenge.stages.append(Stage(position=position, kind=s.kind, deadline=s.deadline.astimezone(timezone.utc),
-                                      award_count=s.award_count, budget=s.budget))
+                                      award_count=s.award_count, budget=s.budget,
+                                      contract_months=s.contract_months))
     for position, (name, weight) in enumerate(data.criteria, start=1):
         challenge.criteria.append(Criterion(position=position, name=name, weight=weight))
     audit.record("tenders.challenge_edited", obj=challenge, actor=user)
@@ -233,6 +236,7 @@ def update_live_challenge(challenge: Challenge, data: ChallengeInput, reason: st
         if stage.opened_at is None:
             stage.kind, stage.deadline = new.kind, new.deadline.astimezone(timezone.utc)
             stage.award_count, stage.budget = new.award_count, new.budget
+            stage.contract_months = new.contract_months
     for criterion, (name, weight) in zip(challenge.criteria, data.criteria):
         criterion.name, criterion.weight = name, weight
     marked = 0
@@ -994,7 +998,7 @@ def make_contract(award: Award, today: date | None = None, *, force: bool = Fals
         title=f"{title} – {stage.kind.value}", description=BilingualText.of(challenge.problem).en,
         team_id=challenge.team_id, procedure=Procedure.CHALLENGE, cpv_codes=list(challenge.cpv_codes or []),
         amount=award.amount, vat_included=False, date_awarded=award.decided_at.date(), date_signed=today,
-        start_date=today, end_date=today + timedelta(days=365), supplier_ids=[award.bid.organisation_id],
+        start_date=today, end_date=_add_months(today, stage.contract_months) - timedelta(days=1), supplier_ids=[award.bid.organisation_id],
         challenge_id=challenge.id), commit=False)
     award.contract_id = contract.id
     db.session.commit()
@@ -1005,6 +1009,14 @@ def make_contract(award: Award, today: date | None = None, *, force: bool = Fals
                      url=external_url(council, "tenders.challenge_document", challenge_id=challenge.id,
                                       document_id=document.id))
     return contract
+
+
+def _add_months(start: date, months: int) -> date:
+    year, month = divmod(start.month - 1 + months, 12)
+    target_year, target_month = start.year + year, month + 1
+    import calendar
+
+    return date(target_year, target_month, min(start.day, calendar.monthrange(target_year, target_month)[1]))
 
 
 def make_due_contracts(today: date | None = None) -> int:

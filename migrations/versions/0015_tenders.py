@@ -273,6 +273,7 @@ def upgrade():
     sa.Column('deadline', sa.DateTime(timezone=True), nullable=False),
     sa.Column('award_count', sa.Integer(), nullable=False),
     sa.Column('budget', sa.Numeric(precision=14, scale=2), nullable=False),
+    sa.Column('contract_months', sa.Integer(), nullable=False),
     sa.Column('opened_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('awarded_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['challenge_id'], ['tender_challenges.id'], name=op.f('fk_tender_stages_challenge_id_tender_challenges'), ondelete='CASCADE'),

@@ -26,8 +26,12 @@ def test_staff_write_and_publish_a_two_stage_challenge(app, client, login_as, co
     page = client.get("/tenders/new")
     assert page.status_code == 200
     assert "03000000" in page.get_data(as_text=True)  # the seeded CPV divisions are offered
-    response = client.submit("/tenders/new", challenge_form())
+    response = client.submit("/tenders/new", challenge_form(stage1_months="3"))
     assert response.status_code == 303
+    from app.tenders.models import Stage
+
+    with app.app_context():
+        assert [s.contract_months for s in db.session.scalars(select(Stage).order_by(Stage.position))] == [3, 12]
     challenge_id, published_at, stages, criteria, total, wrapped = _only_challenge(app)
     assert published_at is None and len(wrapped) == 12 + 32 + 16  # a wrapped 256-bit data key, never the key
     assert stages == [("feasibility", 3, Decimal("20000.00")), ("pilot", 1, Decimal("80000.00"))]

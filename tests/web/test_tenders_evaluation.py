@@ -160,6 +160,8 @@ def test_moderation_ranking_award_standstill_feedback_and_contract(app, client, 
         assert contract.challenge_id == opened["challenge"] and contract.procedure.value == "challenge"
         assert [s.name for s in contract.suppliers] == ["Bright Bins Ltd"] and str(contract.amount) == "15000.00"
         assert contract.suppliers[0].size_band == SizeBand.MICRO
+        start = contract.start_date  # the stage's contract runs 12 months (the default)
+        assert contract.end_date == start.replace(year=start.year + 1) - timedelta(days=1) or start.month == 2
         assert [(d.title, d.document_type) for d in contract.documents] == [("Challenge brief", "contractNotice")]
         assert contract.documents[0].url.endswith(f"/tenders/{opened['challenge']}/documents/1") or \
             "/documents/" in contract.documents[0].url
