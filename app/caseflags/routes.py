@@ -166,7 +166,12 @@ def subject(subject_id: int):
     services.record_view(subject, reason, "subject")
     version = services.current_rule(subject.council_id)
     outcome = services.outcome_for(subject, version)
+    history = db.session.scalars(select(Review).where(Review.subject_id == subject.id, Review.outcome.is_not(None))
+                                 .order_by(Review.decided_at.desc())).all()
+    appeals = {a.flag_id: a for a in db.session.scalars(select(Appeal).where(
+        Appeal.flag_id.in_([f.id for f in subject.flags] or [0])).order_by(Appeal.id))}
     return render_template("caseflags/subject.html", subject=subject, outcome=outcome, version=version,
+                           history=history, appeals=appeals, outcomes=dict(OUTCOME_LABELS),
                            flags={f.id: f for f in subject.flags}, review=services.open_review(subject.id),
                            sensitive_ok=services.has_sensitive_access(current_user, subject),
                            sensitive_pending=services.pending_sensitive(current_user, subject),

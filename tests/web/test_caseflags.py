@@ -238,6 +238,8 @@ def test_two_services_flags_bring_a_review_that_a_reviewer_decides(app, client, 
     with app.app_context():
         review = db.session.get(Review, review.id)
         assert review.outcome.value == "early_support" and review.decided_by_id == people["reviewer"].id
+    page = client.get(f"/caseflags/subjects/{ids['subject']}").get_data(as_text=True)
+    assert "Earlier reviews" in page and "Offer early support" in page
 
 
 def test_a_match_is_never_merged_without_a_reviewer(app, client, with_review_and_match):
