@@ -12,8 +12,6 @@ from app.extensions import db
 
 register_kind(NotificationKind("tenders.alert", _l("New challenges that match your tender alerts"),
                                _l("New challenge: %(title)s"), "tenders/notices/alert.txt"))
-register_kind(NotificationKind("tenders.receipt", _l("Receipts for bids you submit"),
-                               _l("Bid received: %(title)s"), "tenders/notices/receipt.txt"))
 register_kind(NotificationKind("tenders.clarification", _l("Answers to questions about challenges you are interested in"),
                                _l("New answer about %(title)s"), "tenders/notices/clarification.txt"))
 register_kind(NotificationKind("tenders.changed", _l("Changes to challenges you are interested in"),
@@ -35,11 +33,27 @@ def challenge_opened(challenge, people) -> None:
 
 
 def bid_receipt(bid, user, digest: str, when: datetime) -> None:
+    """Always emailed, whatever the person's notification choices: it is their proof of submission."""
+    from flask import render_template
+    from flask_babel import force_locale, gettext
+
+    from app.core.jobs import enqueue
+    from app.core.mail import send_mail
+    from app.core.models import Council
+    from app.core.web import external_url
+
+    if not user.email:
+        return
     challenge = bid.stage.challenge
-    notify("tenders.receipt", council_id=challenge.council_id, recipients=[user],
-           params={"title": _title(challenge), "organisation": bid.organisation.name, "sha256": digest,
-                   "time": when.strftime("%Y-%m-%d %H:%M:%S UTC"), "stage": bid.stage.position},
-           link=f"/tenders/bids/{bid.id}")
+    council = db.session.get(Council, challenge.council_id)
+    with force_locale(user.language):
+        title = BilingualText.of(challenge.title).pick(user.language)[0]
+        params = {"title": title, "organisation": bid.organisation.name, "sha256": digest,
+                  "time": when.strftime("%Y-%m-%d %H:%M:%S UTC"), "stage": bid.stage.position,
+                  "link": external_url(council, "tenders.bid", bid_id=bid.id)}
+        body = render_template("tenders/notices/receipt.txt", params=params)
+        subject = gettext("Bid received: %(title)s", title=title)
+    enqueue(send_mail, user.email, subject, body)
 
 
 def clarification_answered(challenge, clarification, people) -> None:
