@@ -59,6 +59,24 @@ def cpv_seed() -> None:
     click.echo(f"Seeded {count} CPV codes.")
 
 
+tenders_cli = AppGroup("tenders", help="Sealed bids: key management.")
+
+
+@tenders_cli.command("rotate-kek")
+@click.argument("new_kek_file", type=click.Path(exists=True, dir_okay=False))
+def rotate_kek(new_kek_file: str) -> None:
+    """Re-wrap every challenge's data key under the KEK in NEW_KEK_FILE (base64 of 32 bytes).
+
+    The current KEK comes from TENDER_KEK / TENDER_KEK_FILE as usual. Bid ciphertext does not change.
+    All or nothing: afterwards, point TENDER_KEK_FILE at the new file and restart."""
+    from app.tenders.services import rewrap_all
+
+    with open(new_kek_file, encoding="utf-8") as handle:
+        count = rewrap_all(handle.read().strip())
+    click.echo(f"Re-wrapped the data keys of {count} challenges. Now set TENDER_KEK_FILE={new_kek_file} and restart.")
+
+
 @bp.record_once
 def _register(state) -> None:
     state.app.cli.add_command(cpv_cli)
+    state.app.cli.add_command(tenders_cli)

@@ -475,6 +475,26 @@ def profile_summary(org: Organisation, today: date | None = None) -> str:
 
 # --- Bids ------------------------------------------------------------------------------------------
 
+def rewrap_all(new_kek_text: str) -> int:
+    """Every challenge's data key, unwrapped with the current KEK and wrapped with the new one,
+    in one transaction. The new KEK must differ from the development one."""
+    import base64
+
+    if new_kek_text == sealing.DEVELOPMENT_KEK:
+        raise sealing.SealingError("the new KEK is the published development key")
+    try:
+        new_kek = base64.b64decode(new_kek_text, validate=True)
+    except ValueError as error:
+        raise sealing.SealingError("the new KEK must be base64") from error
+    if len(new_kek) != 32:
+        raise sealing.SealingError("the new KEK must be 32 bytes")
+    challenges = db.session.scalars(select(Challenge)).all()
+    for challenge in challenges:
+        challenge.wrapped_key = sealing.wrap(data_key(challenge), challenge.id, new_kek)
+    db.session.commit()
+    return len(challenges)
+
+
 def data_key(challenge: Challenge) -> bytes:
     return sealing.unwrap(challenge.wrapped_key, challenge.id)
 

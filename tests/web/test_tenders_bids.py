@@ -296,3 +296,28 @@ def test_sqlite_runs_with_secure_delete(app):
         if db.engine.dialect.name != "sqlite":
             pytest.skip("SQLite only")
         assert db.session.execute(text("PRAGMA secure_delete")).scalar() == 1
+
+
+def test_rotating_the_kek_rewraps_every_data_key_and_bids_still_open(app, client, supplier, open_challenge, tmp_path):
+    from app.tenders import sealing, services
+    from app.tenders.models import Bid, Challenge
+
+    bid_id, _ = start_and_submit(client, app, open_challenge["stages"][0], supplier[1], open_challenge["criteria"],
+                                 text="Rotated")
+    new_kek = base64.b64encode(secrets.token_bytes(32)).decode()
+    key_file = tmp_path / "kek"
+    key_file.write_text(new_kek)
+    with app.app_context():
+        before = db.session.get(Challenge, open_challenge["id"]).wrapped_key
+    result = app.test_cli_runner().invoke(args=["tenders", "rotate-kek", str(key_file)])
+    assert "Re-wrapped the data keys of 1 challenges" in result.output
+    app.config["TENDER_KEK_FILE"] = str(key_file)
+    try:
+        with app.app_context():
+            challenge = db.session.get(Challenge, open_challenge["id"])
+            assert challenge.wrapped_key != before
+            with pytest.raises(sealing.SealingError):  # the old (development) KEK no longer opens it
+                sealing.unwrap(challenge.wrapped_key, challenge.id, base64.b64decode(sealing.DEVELOPMENT_KEK))
+            assert "Rotated" in services.read_own(db.session.get(Bid, bid_id))["answers"][str(open_challenge["criteria"][0])]
+    finally:
+        app.config.pop("TENDER_KEK_FILE")
