@@ -77,6 +77,9 @@ def partner_contact(listing, sender, sender_org, message: str) -> None:
 
 def award_decided(stage, table, winners: set[int], standstill_ends: date) -> None:
     challenge = stage.challenge
+    following = [s for s in challenge.stages if s.position == stage.position + 1]
+    next_stage = {"position": following[0].position,
+                  "deadline": following[0].deadline.strftime("%Y-%m-%d %H:%M UTC")} if following else None
     for row in table:
         scores = [{"criterion": BilingualText.of(c.name).as_dict(), "weight": c.weight,
                    "score": row.scores[c.id].score if c.id in row.scores else None,
@@ -85,5 +88,6 @@ def award_decided(stage, table, winners: set[int], standstill_ends: date) -> Non
         notify("tenders.outcome", council_id=challenge.council_id, recipients=list(row.bid.organisation.members),
                params={"title": _title(challenge), "won": row.bid.id in winners, "total": str(row.total),
                        "rank": row.rank, "bids": len(table), "scores": scores,
-                       "standstill_ends": standstill_ends.isoformat()},
+                       "standstill_ends": standstill_ends.isoformat(),
+                       "next_stage": next_stage if row.bid.id in winners else None},
                link=f"/tenders/bids/{row.bid.id}")

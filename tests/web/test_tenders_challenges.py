@@ -152,3 +152,21 @@ def test_manage_and_settings_are_for_staff(app, client, login_as, council):
     with app.app_context():
         settings = settings_for(council.id)
         assert settings.standstill_working_days == 10 and settings.bank_holidays == ["2026-12-25", "2026-12-28"]
+
+
+def test_the_portal_runs_the_same_few_queries_however_many_challenges(app, client, make_user, council):
+    from tests.helpers import count_queries
+
+    staff = make_user(Role.STAFF)
+
+    def queries():
+        client.get("/tenders/")  # warm: the CPV seed and the backstop's minute
+        with count_queries(app) as q:
+            assert client.get("/tenders/").status_code == 200
+        return q.n
+
+    make_challenge(app, council, staff)
+    few = queries()
+    for _ in range(15):
+        make_challenge(app, council, staff)
+    assert queries() <= few + 1

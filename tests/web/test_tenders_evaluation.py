@@ -141,11 +141,19 @@ def test_moderation_ranking_award_standstill_feedback_and_contract(app, client, 
     assert len(losing) == 1 and "not chosen" in losing[0].body
     assert "Agreed: the plan is specific (5)" in losing[0].body and "54.00" in losing[0].body
     winning = [m for m in app.extensions["mail_outbox"] if m.to == "bright@example.org" and "Outcome" in m.subject]
-    assert "has been chosen" in winning[0].body
+    assert "has been chosen" in winning[0].body and "You can now bid for stage 2" in winning[0].body
     auth.logout()
     auth.login(big["user"])
     feedback = client.get(f"/tenders/bids/{big['bid']}").get_data(as_text=True)
     assert "Your scores and the reasons" in feedback and "Agreed: the plan is specific (6)" in feedback
+    # The next stage is open to the stage's winners only.
+    next_stage = stage_ids(app, opened["challenge"])[1]
+    refused = client.submit(f"/tenders/stages/{next_stage}/bid", {"org": str(big["org"])})
+    assert refused.headers["Location"].endswith(f"/tenders/{opened['challenge']}")
+    auth.logout()
+    auth.login(bright["user"])
+    allowed = client.submit(f"/tenders/stages/{next_stage}/bid", {"org": str(bright["org"])})
+    assert "/tenders/bids/" in allowed.headers["Location"]
     auth.logout()
     auth.login(opened["staff"])
     # Not before the standstill has run.
