@@ -200,3 +200,32 @@ def test_supplier_pages_are_valid_html(app, client, make_user, auth, council, tm
         "settings": "/tenders/settings", "questions": f"/tenders/{challenge_id}/questions",
         "document": f"/tenders/{challenge_id}/documents"}.items()})
     assert validate_html(pages, tmp_path) == []
+
+
+def test_error_pages_are_valid_html_and_keep_what_was_typed(app, client, make_user, auth, council, tmp_path):
+    from tests.helpers import validate_html
+
+    staff = make_user(Role.STAFF)
+    challenge_id = make_challenge(app, council, staff)
+    supplier = make_user(Role.SUPPLIER)
+    org = make_org(app, supplier)
+    auth.login(supplier)
+    pages = {
+        "ask": client.submit(f"/tenders/{challenge_id}/questions", {"question": ""}),
+        "certificate": client.submit(f"/tenders/profile/{org}/certificates", {"cert-name": "",
+                                                                              "cert-issuer": "Kept issuer"}),
+        "case": client.submit(f"/tenders/profile/{org}/case-studies", {"case-title": "", "case-client": "Kept client"}),
+        "partners": client.submit(f"/tenders/{challenge_id}/partners", {"listing-offers": "Kept offer",
+                                                                        "listing-needs": "", "action": "list"}),
+        "contact": client.submit(f"/tenders/{challenge_id}/partners", {"contact-listing_id": "0",
+                                                                       "contact-message": "", "action": "contact"}),
+        "alerts": client.submit("/tenders/alerts", {"min_value": "many"}),
+        "profile": client.submit(f"/tenders/profile?org={org}", {"name": "", "about": "Kept about"}),
+    }
+    for name, response in pages.items():
+        assert response.status_code == 400, name
+    bodies = {name: r.get_data(as_text=True) for name, r in pages.items()}
+    assert "Kept issuer" in bodies["certificate"] and "Kept client" in bodies["case"]
+    assert "Kept offer" in bodies["partners"] and "Kept about" in bodies["profile"]
+    assert all("There is a problem" in body for body in bodies.values())
+    assert validate_html(bodies, tmp_path) == []
