@@ -96,8 +96,9 @@ def _dashboard(user):
     matching = [c for c in page if not alerts or any(
         services.rules.cpv_matches(a.cpv_prefix, c.cpv_codes or []) and
         services.rules.value_matches(c.total_budget, a.min_value, a.max_value) for a in alerts)][:5]
+    bids = services.bids_of_org_user(user)[:10]
     return Section(str(_l("Tenders")), "tenders/_dashboard.html",
-                   {"matching": matching, "bids": services.bids_of_org_user(user)[:10], "has_alerts": bool(alerts)})
+                   {"matching": matching, "bids": bids, "won": services.won_bid_ids(bids), "has_alerts": bool(alerts)})
 
 
 dashboard_sections.register("tenders", _dashboard, order=40)

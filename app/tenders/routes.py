@@ -867,5 +867,6 @@ def partners(challenge_id: int):
 @bp.get("/mine")
 @signed_in
 def my_bids():
-    return render_template("tenders/my_bids.html", bids=services.bids_of_org_user(current_user),
+    bids = services.bids_of_org_user(current_user)
+    return render_template("tenders/my_bids.html", bids=bids, won=services.won_bid_ids(bids),
                            stage_state=services.stage_state, kind_labels=forms.STAGE_KIND_LABELS)

@@ -681,6 +681,13 @@ def may_read_bid(bid: Bid, user: User | None) -> bool:
             and user.has_role(Role.STAFF, Role.ADMIN, Role.EVALUATOR))
 
 
+def won_bid_ids(bids: list[Bid]) -> set[int]:
+    ids = [b.id for b in bids]
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(Award.bid_id).where(Award.bid_id.in_(ids))))
+
+
 def record_reading(obj, action: str, **details) -> None:
     """Every reading of sealed content by someone other than the bidder leaves an audit row."""
     audit.record(f"tenders.{action}", obj=obj, details=details)
