@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from app.core.models import Council, Organisation, User
 from app.extensions import db
 from app.tenders import services
-from app.tenders.models import Stage, StageKind
+from app.tenders.models import Bid, Challenge, Stage, StageKind
 
 
 def _user(council: Council, email: str) -> User | None:
@@ -103,7 +103,13 @@ def load(council: Council) -> None:
                                             "price": "39500", "partners": "", "consortium": False})
     services.submit_bid(runner_up, medium)
     closed_at = now - timedelta(days=30)
+    # Back-date the story: published six weeks before the deadline, bids in the days before it.
     db.session.execute(update(Stage).where(Stage.id == stage.id).values(deadline=closed_at))
+    db.session.execute(update(Challenge).where(Challenge.id == closed.id).values(
+        published_at=closed_at - timedelta(days=42), created_at=closed_at - timedelta(days=45)))
+    for bid, days in ((winner, 3), (runner_up, 1)):
+        db.session.execute(update(Bid).where(Bid.id == bid.id).values(submitted_at=closed_at - timedelta(days=days),
+                                                                      updated_at=closed_at - timedelta(days=days)))
     db.session.commit()
     db.session.refresh(stage)
     services.open_stage(stage, closed_at + timedelta(minutes=1))

@@ -618,6 +618,7 @@ def bid(bid_id: int):
         content = services.read_own(bid)
     documents = [(d, services.document_meta(d)) for d in bid.documents]
     return render_template("tenders/bid.html", bid=bid, form=form, mine=mine, content=content, documents=documents,
+                           price=services.parse_price(content.get("price", "")),
                            refusal=refusal, stage_state=services.stage_state(bid.stage),
                            criteria=bid.stage.challenge.criteria, kind_labels=forms.STAGE_KIND_LABELS,
                            confirm=forms.ConfirmForm(), awarded=db.session.scalar(
@@ -666,7 +667,7 @@ def opening(stage_id: int):
     if stage.opened_at is None:
         abort(403)  # sealed until the deadline has passed and the stage is opened
     bids = services.submitted_bids(stage)
-    prices = {b.id: services.read_own(b).get("price", "") for b in bids}
+    prices = {b.id: services.parse_price(services.read_own(b).get("price", "")) for b in bids}
     return render_template("tenders/opening.html", stage=stage, bids=bids, prices=prices,
                            kind_labels=forms.STAGE_KIND_LABELS,
                            declared=services.declaration(stage, current_user),
@@ -756,6 +757,7 @@ def score(bid_id: int):
         services.record_reading(bid, "bid_viewed", stage_id=bid.stage_id, to="score")
     documents = [(d, services.document_meta(d)) for d in bid.documents]
     return render_template("tenders/score.html", bid=bid, form=form, sheet=sheet, criteria=criteria,
+                           price=services.parse_price(content.get("price", "")),
                            content=content, documents=documents, refusal=refusal,
                            others=[s for s in services.visible_sheets(bid, current_user)
                                    if s.evaluator_id != current_user.id]), 400 if form.errors or refusal else 200
