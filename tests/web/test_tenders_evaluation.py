@@ -113,7 +113,6 @@ def _score_and_moderate(client, auth, make_user, opened, finals):
 
 
 def test_moderation_ranking_award_standstill_feedback_and_contract(app, client, make_user, auth, opened, council):
-    from app.core.mail import outbox
     from app.tenders import services
     from app.tenders.models import Award
 
