@@ -6,7 +6,7 @@ import csv
 import io
 from datetime import date, datetime, timezone
 
-from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -18,13 +18,16 @@ from app.core.forms import choices
 from app.core.models import Organisation, Role, SizeBand
 from app.core.tenancy import current_council, get_scoped_or_404, scoped
 from app.core.web import paginate, render_page
-from app.extensions import db
+from app.extensions import db, limiter
 from app.tenders import bp, forms, services
 from app.tenders.models import (Award, Bid, BidStatus, CaseStudy, Certificate, Challenge, ChallengeChange,
                                 Clarification, PartnerListing, Stage, StageKind)
 from app.tenders.services import Refused
 
 staff_only = role_required(Role.STAFF, Role.ADMIN)
+# Questions and messages to other organisations, per person: a script cannot flood staff or suppliers.
+messaging_limit = limiter.limit(lambda: current_app.config.get("TENDER_MESSAGE_LIMIT", "30 per hour"),
+                                key_func=lambda: f"tenders-messages:{current_user.get_id()}", methods=["POST"])
 evaluators = role_required(Role.EVALUATOR)
 opening_roles = role_required(Role.STAFF, Role.ADMIN, Role.EVALUATOR)
 
@@ -388,6 +391,7 @@ def settings():
 
 @bp.post("/<int:challenge_id>/questions")
 @signed_in
+@messaging_limit
 def ask(challenge_id: int):
     challenge = _challenge(challenge_id)
     form = forms.QuestionForm()
@@ -832,6 +836,7 @@ def make_contract(award_id: int):
 
 @bp.route("/<int:challenge_id>/partners", methods=["GET", "POST"])
 @signed_in
+@messaging_limit
 def partners(challenge_id: int):
     challenge = _challenge(challenge_id)
     orgs = services.organisations_of(current_user)

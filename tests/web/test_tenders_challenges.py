@@ -170,3 +170,22 @@ def test_the_portal_runs_the_same_few_queries_however_many_challenges(app, clien
     for _ in range(15):
         make_challenge(app, council, staff)
     assert queries() <= few + 1
+
+
+def test_deadlines_are_typed_in_uk_time_and_stored_in_utc(app, client, login_as, council):
+    from datetime import timezone
+
+    from app.core.models import as_utc
+    from app.tenders.models import Stage
+
+    login_as(Role.STAFF)
+    year = datetime.now().year + 1
+    response = client.submit("/tenders/new", challenge_form(stage1_deadline=f"{year}-07-01T12:00",
+                                                            stage2_deadline=f"{year}-12-01T12:00"))
+    assert response.status_code == 303
+    with app.app_context():
+        summer, winter = [as_utc(s.deadline) for s in db.session.scalars(select(Stage).order_by(Stage.position))]
+    assert summer == datetime(year, 7, 1, 11, 0, tzinfo=timezone.utc)  # British Summer Time
+    assert winter == datetime(year, 12, 1, 12, 0, tzinfo=timezone.utc)
+    challenge_id = response.headers["Location"].rsplit("/", 1)[-1]
+    assert f"1 July {year}, 12:00" in client.get(f"/tenders/{challenge_id}").get_data(as_text=True)

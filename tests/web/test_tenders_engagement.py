@@ -229,3 +229,16 @@ def test_error_pages_are_valid_html_and_keep_what_was_typed(app, client, make_us
     assert "Kept offer" in bodies["partners"] and "Kept about" in bodies["profile"]
     assert all("There is a problem" in body for body in bodies.values())
     assert validate_html(bodies, tmp_path) == []
+
+
+def test_questions_and_messages_are_rate_limited_per_person(app, client, make_user, auth, council):
+    staff = make_user(Role.STAFF)
+    challenge_id = make_challenge(app, council, staff)
+    auth.login(make_user(Role.SUPPLIER))
+    app.config["TENDER_MESSAGE_LIMIT"] = "2 per hour"
+    try:
+        codes = [client.submit(f"/tenders/{challenge_id}/questions", {"question": f"Question {n}"}).status_code
+                 for n in range(3)]
+    finally:
+        app.config.pop("TENDER_MESSAGE_LIMIT")
+    assert codes == [303, 303, 429]
