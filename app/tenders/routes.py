@@ -51,6 +51,7 @@ def refusal_message(error: Refused) -> str:
                          "days later.", days=p.get("days"), extension=p.get("extension")),
         "deadline_past": _("The deadline of stage %(stage)s must be in the future.", stage=p.get("stage")),
         "shape": _("Stages and criteria cannot be added or removed once a challenge is published."),
+        "criteria_in_evaluation": _("The criteria cannot change while bids are being scored against them."),
         "clarifications_closed": _("Questions about this challenge have closed."),
         "already_declared": _("You have already made your declaration for this stage."),
         "may_not_score": _("You cannot score this bid: declare that you have no conflict of interest first."),

@@ -60,7 +60,10 @@ def clarification_deadline(bid_deadline: datetime, days: int) -> datetime:
 def late_change_allowed(now: datetime, old_deadline: datetime, new_deadline: datetime, late_days: int,
                         min_extension_days: int) -> bool:
     """A change inside the last `late_days` before the deadline is refused unless the deadline
-    moves at least `min_extension_days` later."""
+    moves at least `min_extension_days` later; and no change may bring a deadline forward into
+    those last days."""
+    if new_deadline < old_deadline and new_deadline - now < timedelta(days=late_days):
+        return False
     if now < old_deadline - timedelta(days=late_days):
         return True
     return new_deadline - old_deadline >= timedelta(days=min_extension_days)

@@ -231,6 +231,9 @@ def update_live_challenge(challenge: Challenge, data: ChallengeInput, reason: st
                                          settings.late_change_min_extension_days):
             raise Refused("late_change", days=settings.late_change_days,
                           extension=settings.late_change_min_extension_days)
+    criteria_changed = [(c.name, c.weight) for c in challenge.criteria] != list(data.criteria)
+    if criteria_changed and any(s.opened_at is not None and s.awarded_at is None for s in challenge.stages):
+        raise Refused("criteria_in_evaluation")
     _apply(challenge, data)
     for stage, new in zip(challenge.stages, data.stages):
         if stage.opened_at is None:

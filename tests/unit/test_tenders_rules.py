@@ -41,6 +41,9 @@ def test_late_change_needs_the_deadline_moved_by_the_minimum():
     assert rules.late_change_allowed(early, deadline, deadline, 3, 5)
     assert not rules.late_change_allowed(late, deadline, deadline + timedelta(days=4), 3, 5)
     assert rules.late_change_allowed(late, deadline, deadline + timedelta(days=5), 3, 5)
+    # Bringing a deadline forward into its last days is a late change too.
+    assert not rules.late_change_allowed(early, deadline, early + timedelta(days=2), 3, 5)
+    assert rules.late_change_allowed(early, deadline, early + timedelta(days=4), 3, 5)
 
 
 def test_cpv_codes_parse_and_match_by_prefix():

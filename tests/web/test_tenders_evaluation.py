@@ -214,3 +214,21 @@ def test_evaluation_pages_are_valid_html(app, client, make_user, auth, opened, t
     pages["award"] = client.get(f"/tenders/stages/{opened['stage']}/award").get_data(as_text=True)
     pages["bid-after-opening"] = client.get(f"/tenders/bids/{opened['bidders'][0]['bid']}").get_data(as_text=True)
     assert validate_html(pages, tmp_path) == []
+
+
+def test_criteria_cannot_change_while_bids_are_scored(app, client, auth, opened):
+    from datetime import datetime
+
+    from tests.web.test_tenders_support import challenge_form
+
+    auth.login(opened["staff"])
+    past = (datetime.now() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    response = client.submit(f"/tenders/{opened['challenge']}/edit", challenge_form(
+        stage1_deadline=past, **{"criterion1_name-en": "Quality", "criterion2_name-en": "Value"},
+        criterion1_weight="50", criterion2_weight="50", change_reason="Reweighting"))
+    assert response.status_code == 400
+    assert "cannot change while bids are being scored" in response.get_data(as_text=True)
+    from app.tenders.models import Criterion
+
+    with app.app_context():
+        assert [c.weight for c in db.session.scalars(select(Criterion).order_by(Criterion.position))] == [60, 40]
