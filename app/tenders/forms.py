@@ -78,6 +78,9 @@ class _ChallengeBase(TextForm):
                                  description=_l("For example: organisations of any size, including new firms, "
                                                 "social enterprises and charities."))
     cpv_codes = MultiCheckboxField(_l("Categories (CPV codes)"))
+    other_cpv = StringField(_l("Other CPV codes"), validators=[Optional(), Length(max=500)],
+                            description=_l("Finer codes from the full list, 8 digits each, separated by spaces, "
+                                           "for example 90511000 90512000"))
     min_turnover = DecimalField(_l("Minimum yearly turnover asked of bidders, in pounds"), places=2,
                                 validators=[Optional(), NumberRange(min=0, message=_l("Enter an amount of zero or more"))])
     years_of_accounts = IntegerField(_l("Years of accounts asked for"),
@@ -89,8 +92,24 @@ class _ChallengeBase(TextForm):
                                   description=_l("Bidders see this. Bids already submitted must be confirmed again."))
 
     def validate_cpv_codes(self, field):
-        if not field.data:
+        if not field.data and not (self.other_cpv.data or "").strip():
             raise ValidationError(_l("Choose at least one category"))
+
+    def validate_other_cpv(self, field):
+        from app.tenders import rules
+        from app.tenders.services import known_cpv_codes
+
+        words = (field.data or "").replace(",", " ").split()
+        codes = [rules.parse_cpv(w) for w in words]
+        if None in codes:
+            raise ValidationError(_l("Write each code as 8 digits, like 90511000"))
+        unknown = sorted(set(codes) - known_cpv_codes(codes))
+        if unknown:
+            raise ValidationError(_l("These codes are not in the CPV list: %(codes)s", codes=" ".join(unknown)))
+        self.other_codes = codes
+
+    def all_cpv_codes(self) -> list[str]:
+        return list(dict.fromkeys(list(self.cpv_codes.data or []) + getattr(self, "other_codes", [])))
 
     def stage_data(self) -> list[tuple[int, str, datetime | None, int | None, Decimal | None]]:
         return [(n, getattr(self, f"stage{n}_kind").data, getattr(self, f"stage{n}_deadline").data,

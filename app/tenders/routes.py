@@ -108,10 +108,9 @@ def _my_org(org_id: int | None = None) -> Organisation | None:
     return orgs[0] if orgs else None
 
 
-def _cpv_choices(blank: str | None = None):
-    pairs = [(c.code, f"{c.code} {c.description}") for c in services.cpv_divisions()] if blank else \
-        services.cpv_choices()
-    return choices(([("", blank)] if blank else []) + pairs)
+def _cpv_choices(blank: str):
+    """The divisions, for filters and alerts (a division matches every code under it)."""
+    return choices([("", blank)] + [(c.code, f"{c.code} {c.description}") for c in services.cpv_divisions()])
 
 
 # --- Portal --------------------------------------------------------------------------------------------
@@ -235,13 +234,15 @@ def manage():
 
 def _challenge_form(challenge: Challenge | None = None) -> forms.ChallengeForm:
     form = forms.ChallengeForm()
-    form.cpv_codes.choices = _cpv_choices()
+    form.cpv_codes.choices = choices(services.cpv_choices())
     if challenge is not None and request.method == "GET":
         form.title.process(None, challenge.title)
         form.problem.process(None, challenge.problem)
         form.outcomes.process(None, challenge.outcomes)
         form.eligibility.process(None, challenge.eligibility)
-        form.cpv_codes.data = list(challenge.cpv_codes or [])
+        listed = {code for code, _label in services.cpv_choices()}
+        form.cpv_codes.data = [c for c in challenge.cpv_codes or [] if c in listed]
+        form.other_cpv.data = " ".join(c for c in challenge.cpv_codes or [] if c not in listed)
         form.min_turnover.data = challenge.min_turnover
         form.years_of_accounts.data = challenge.years_of_accounts
         form.insurance_level.data = challenge.insurance_level
@@ -267,7 +268,7 @@ def _challenge_input(form) -> services.ChallengeInput:
     criteria = [(name.as_dict(), weight) for _n, name, weight in form.criteria_data() if name and weight is not None]
     return services.ChallengeInput(
         title=form.title.data.as_dict(), problem=form.problem.data.as_dict(), outcomes=form.outcomes.data.as_dict(),
-        eligibility=form.eligibility.data.as_dict(), cpv_codes=list(form.cpv_codes.data), stages=stages,
+        eligibility=form.eligibility.data.as_dict(), cpv_codes=form.all_cpv_codes(), stages=stages,
         criteria=criteria, min_turnover=form.min_turnover.data, years_of_accounts=form.years_of_accounts.data,
         insurance_level=form.insurance_level.data)
 

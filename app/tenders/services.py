@@ -71,10 +71,18 @@ def ensure_cpv_seed() -> None:
         import_cpv(SEED)
 
 
-def cpv_choices() -> list[tuple[str, str]]:
+def cpv_choices(extra: list[str] | None = None) -> list[tuple[str, str]]:
+    """Divisions and groups (codes ending 00000) as checkboxes, plus any finer codes already chosen:
+    the full list (about 9,500 codes) would be a page nobody can use."""
     ensure_cpv_seed()
-    return [(c.code, f"{c.code} {c.description}") for c in
-            db.session.scalars(select(CpvCode).order_by(CpvCode.code))]
+    query = select(CpvCode).where(or_(CpvCode.code.like("%00000"), CpvCode.code.in_(extra or [])))
+    return [(c.code, f"{c.code} {c.description}") for c in db.session.scalars(query.order_by(CpvCode.code))]
+
+
+def known_cpv_codes(codes: list[str]) -> set[str]:
+    if not codes:
+        return set()
+    return set(db.session.scalars(select(CpvCode.code).where(CpvCode.code.in_(codes))))
 
 
 def cpv_divisions() -> list[CpvCode]:

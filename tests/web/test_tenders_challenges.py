@@ -189,3 +189,27 @@ def test_deadlines_are_typed_in_uk_time_and_stored_in_utc(app, client, login_as,
     assert winter == datetime(year, 12, 1, 12, 0, tzinfo=timezone.utc)
     challenge_id = response.headers["Location"].rsplit("/", 1)[-1]
     assert f"1 July {year}, 12:00" in client.get(f"/tenders/{challenge_id}").get_data(as_text=True)
+
+
+def test_finer_cpv_codes_can_be_typed_and_must_exist(app, client, login_as, council):
+    from app.tenders.models import Challenge
+    from app.tenders.services import ensure_cpv_seed, import_cpv
+
+    login_as(Role.STAFF)
+    with app.app_context():
+        ensure_cpv_seed()
+        import_cpv([("90511000-2", "Refuse collection services")])
+    page = client.get("/tenders/new").get_data(as_text=True)
+    assert "90511000 Refuse collection" not in page  # finer codes are typed, not listed
+    bad = client.submit("/tenders/new", challenge_form(cpv_codes=[], other_cpv="90511000 12345678 9051"))
+    body = bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "Write each code as 8 digits" in body
+    bad = client.submit("/tenders/new", challenge_form(cpv_codes=[], other_cpv="12345678"))
+    assert "These codes are not in the CPV list: 12345678" in bad.get_data(as_text=True)
+    assert client.submit("/tenders/new", challenge_form(other_cpv="90511000")).status_code == 303
+    with app.app_context():
+        challenge = db.session.scalars(select(Challenge)).one()
+        assert challenge.cpv_codes == ["90000000", "90511000"]
+        challenge_id = challenge.id
+    edit = client.get(f"/tenders/{challenge_id}/edit").get_data(as_text=True)
+    assert 'value="90511000"' in edit
