@@ -25,7 +25,6 @@ SIZE_LABELS = [(SizeBand.MICRO.value, _l("Micro (fewer than 10 people)")),
                (SizeBand.SMALL.value, _l("Small (fewer than 50 people)")),
                (SizeBand.MEDIUM.value, _l("Medium (fewer than 250 people)")),
                (SizeBand.LARGE.value, _l("Large (250 people or more)"))]
-MONEY = dict(places=2, rounding=None)
 
 
 def local_to_utc(value: datetime) -> datetime:
