@@ -249,7 +249,7 @@ def confirm_email(token: str):
 @bp.post("/confirm-email")
 @signed_in
 def resend_confirmation():
-    if current_user.email_confirmed_at is None:
+    if current_user.email and current_user.email_confirmed_at is None:
         _send_confirmation(current_user)
         flash(_("We have sent the link again. Check your email."), "success")
     return redirect(url_for("auth.account"), 303)

@@ -407,7 +407,7 @@ def verify_with_polling_card(user: User, code: str) -> bool:
         PollingCard.council_id == user.council_id, PollingCard.ward_id == user.ward_id,
         PollingCard.code_hash == _hash_code(code), PollingCard.used_at.is_(None),
         PollingCard.expires_at.is_(None) | (PollingCard.expires_at > now))
-        .values(used_at=now, used_by_id=user.id)).rowcount
+        .values(used_at=now, used_by_id=user.id).execution_options(synchronize_session=False)).rowcount
     if claimed != 1:
         db.session.rollback()
         return False

@@ -14,6 +14,7 @@ from flask_login import current_user, login_user
 from sqlalchemy import or_, select
 
 from app.auth.services import EmailTaken, find_user
+from app.core import audit
 from app.core.access import client_ip, public, role_required
 from app.core.forms import uploaded_csv_text
 from app.core.mail import send_mail
@@ -42,7 +43,7 @@ def _open_tasks() -> dict:
     from app.budgeting.services import phase
     from app.consultations.models import Consultation
 
-    council_id, today = current_council().id, date.today()
+    council_id, today = current_council().id, datetime.now(timezone.utc).date()  # as the modules count days
     # Phases can be moved by hand, so each candidate's phase is worked out by the budgets module.
     voting = [p for p in db.session.scalars(select(BudgetProcess).where(
         BudgetProcess.council_id == council_id, BudgetProcess.published_at.is_(None),
@@ -62,10 +63,15 @@ def start():
     return render_page("kiosk/start.html", device=device, tasks=_open_tasks() if device else None)
 
 
+def _place_key(what: str) -> str:
+    # On a kiosk, per kiosk: every machine in a library shares one public address.
+    device = current_device()
+    return f"{what}:device:{device.id}" if device else f"{what}:ip:{client_ip()}"
+
+
 def _code_key() -> str:
     # Wrong codes are counted per kiosk, so a run of guesses at one kiosk locks out no other.
-    device = current_device()
-    return f"kiosk-code:device:{device.id}" if device else f"kiosk-code:ip:{client_ip()}"
+    return _place_key("kiosk-code")
 
 
 def _code_limit() -> str:
@@ -78,12 +84,14 @@ def _code_limit() -> str:
 @public
 @limiter.limit(_code_limit, key_func=_code_key, methods=["POST"], deduct_when=lambda response: response.status_code == 400)
 def sign_in():
+    """Codes work only on a registered kiosk, where staff are near and the session has its
+    limits: a code found on a doorstep is no use on someone's own computer."""
     form = CodeSignInForm()
+    device = current_device()
+    if device is None:
+        return render_page("kiosk/sign_in.html", status=400 if request.method == "POST" else 200, form=None)
     if form.validate_on_submit():
-        device = current_device()
         outcome = services.sign_in_with_code(current_council(), form.code.data, device)
-        if outcome.user is not None and outcome.user.needs_two_factor:
-            outcome.user, outcome.refusal = None, services.CodeRefusal.WRONG  # staff sign in with two factors
         if outcome.user is not None:
             display = session.get("display")  # larger text chosen before signing in stays
             session.clear()  # a fresh session, against session fixation
@@ -110,6 +118,8 @@ def email_code():
     """A code by email, for someone with an account who does not know (or want to type) their
     password at a kiosk. The answer is the same whether or not the address has an account."""
     form = EmailCodeForm()
+    if current_device() is None:
+        return redirect(url_for("kiosk.sign_in"), 303)
     if form.validate_on_submit():
         user = find_user(current_council(), form.email.data)
         if user is not None and not user.needs_two_factor:
@@ -145,11 +155,18 @@ def more_time():
 @bp.post("/finish")
 @public
 def finish():
+    """"Finish and clear", and the end of the countdown (kiosk.js sends this form then, with
+    `timed_out`), so an unattended kiosk never stays signed in."""
+    device = current_device()
     end_session()
-    flash(_("Finished. You are signed out and nothing of yours is left on this computer."), "success")
+    if request.form.get("timed_out") and device is not None:
+        flash(_("Your session ended because nothing happened for %(minutes)s minutes. Nothing of yours "
+                "is left on this computer.", minutes=device.idle_minutes), "warning")
+    else:
+        flash(_("Finished. You are signed out and nothing of yours is left on this computer."), "success")
     response = redirect(url_for("kiosk.start"), 303)
-    # Chromium and Firefox also drop what they cached for this site (no-store already kept most out).
-    response.headers["Clear-Site-Data"] = '"cache"'
+    # The browser also drops what it cached or stored for this site (htmx keeps history there).
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
     return response
 
 
@@ -246,6 +263,9 @@ def residents():
         people = db.session.scalars(select(User).where(
             User.council_id == current_council().id, User.deleted_at.is_(None),
             or_(User.display_name.ilike(term), User.email.ilike(term))).order_by(User.display_name).limit(50)).all()
+        audit.record("kiosk.residents_searched", object_type="council", object_id=current_council().id,
+                     council_id=current_council().id, details={"found": len(people)})
+        db.session.commit()
     return render_page("kiosk/residents.html", form=form, people=people)
 
 
@@ -262,7 +282,7 @@ def new_resident():
         except EmailTaken:
             form.email.errors.append(_("An account already has this email address: find it instead."))
         else:
-            return _show_code(user)
+            return _show_code(user, form.checked.data)
     return render_page("kiosk/new_resident.html", status=400 if request.method == "POST" else 200, form=form)
 
 
@@ -274,14 +294,14 @@ def issue_code(user_id: int):
         abort(404)  # codes are for residents; staff sign in with two factors
     form = IssueCodeForm()
     if form.validate_on_submit():
-        return _show_code(resident)
+        return _show_code(resident, form.checked.data)
     return render_page("kiosk/issue_code.html", status=400 if request.method == "POST" else 200, form=form,
                        resident=resident)
 
 
-def _show_code(user: User) -> Response:
+def _show_code(user: User, checked: str) -> Response:
     """The code, shown once, on a page made for printing."""
-    code = services.issue_code(user, actor=current_user)
+    code = services.issue_code(user, actor=current_user, checked=checked)
     expires = datetime.now(timezone.utc) + services.STAFF_CODE_LIFETIME
     response = make_response(render_template("kiosk/code_slip.html", resident=user, code=code, expires=expires))
     response.headers["Cache-Control"] = "no-store"
@@ -302,7 +322,8 @@ def letters():
                                                    valid_days=form.valid_days.data, messages={
                 "missing_column": _("This column is missing"), "required": _("This is empty"),
                 "too_many_rows": _("The file has more than 20,000 rows: split it"),
-                "unknown_ward": _("No ward has this code or name")})
+                "unknown_ward": _("No ward has this code or name"),
+                "duplicate_person": _("This person already has a polling card (same name, address and ward)")})
             if not errors and form.output.data == "csv":
                 out = io.StringIO()
                 writer = csv.writer(out)
@@ -341,6 +362,9 @@ def help_at_home_queue():
 @staff_only
 def help_at_home_request(request_id: int):
     req = get_scoped_or_404(HelpAtHomeRequest, request_id)
+    if request.method == "GET":
+        audit.record("help_at_home.viewed", obj=req)
+        db.session.commit()
     form = HelpAtHomeUpdateForm(data={"status": req.status.value, "note": req.staff_note} if request.method == "GET" else None)
     form.status.choices = list(_status_labels().items())
     if form.validate_on_submit():
@@ -378,7 +402,7 @@ def resolve_report(report_id: int):
 
 @help_bp.route("/help-at-home", methods=["GET", "POST"])
 @public
-@limiter.limit("5 per hour", key_func=client_ip, methods=["POST"])
+@limiter.limit("5 per hour", key_func=lambda: _place_key("help-at-home"), methods=["POST"])
 def help_at_home():
     wards = _wards()
     form = HelpAtHomeForm(wards=wards)
@@ -405,7 +429,7 @@ def accessibility_statement():
 
 @help_bp.route("/accessibility/report", methods=["GET", "POST"])
 @public
-@limiter.limit("10 per hour", key_func=client_ip, methods=["POST"])
+@limiter.limit("10 per hour", key_func=lambda: _place_key("accessibility"), methods=["POST"])
 def accessibility_report():
     form = AccessibilityReportForm(data={"page": request.args.get("page", "")[:500]} if request.method == "GET" else None)
     if form.validate_on_submit():

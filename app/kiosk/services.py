@@ -120,18 +120,23 @@ class CodeOutcome:
     first_time: bool = False  # a polling card made a new account
 
 
-def issue_code(user: User, *, actor: User | None) -> str:
-    """A fresh code for `user`: from staff who confirmed who they are (actor), or to be emailed
-    (actor None). Any earlier code of theirs that was not used stops working."""
+def issue_code(user: User, *, actor: User | None, checked: str | None = None) -> str:
+    """A fresh code for `user`: from staff who confirmed who they are (actor, and how: `checked`),
+    or to be emailed (actor None). An earlier unused code of the same kind stops working; an
+    emailed request never cancels a printed code (anyone can ask for an email)."""
     now = datetime.now(timezone.utc)
+    same_kind = SignInCode.issued_by_id.is_not(None) if actor is not None else SignInCode.issued_by_id.is_(None)
     db.session.execute(update(SignInCode).where(SignInCode.user_id == user.id, SignInCode.used_at.is_(None),
-                                                SignInCode.expires_at > now).values(expires_at=now))
+                                                SignInCode.expires_at > now, same_kind).values(expires_at=now)
+                       .execution_options(synchronize_session=False))
     code = new_code()
     lifetime = STAFF_CODE_LIFETIME if actor is not None else EMAILED_CODE_LIFETIME
     db.session.add(SignInCode(council_id=user.council_id, user_id=user.id, code_hash=tokens.code_hash(code, "kiosk"),
                               issued_by_id=actor.id if actor else None, expires_at=now + lifetime))
-    audit.record("kiosk.code_issued" if actor else "kiosk.code_emailed", obj=user, actor=actor or user,
-                 details={"by_staff": actor is not None})
+    if actor is not None:
+        audit.record("kiosk.code_issued", obj=user, actor=actor, details={"identity_checked_by": checked})
+    else:  # asked for at a kiosk by someone who typed the address: not necessarily the person
+        audit.record("kiosk.code_emailed", obj=user, actor_role="anonymous", council_id=user.council_id)
     db.session.commit()
     return code
 
@@ -157,10 +162,13 @@ def sign_in_with_code(council: Council, code: str, device: KioskDevice | None) -
             return CodeOutcome(refusal=CodeRefusal.USED)
         if _aware(issued.expires_at) <= now:
             return CodeOutcome(refusal=CodeRefusal.EXPIRED)
-        spent = db.session.execute(update(SignInCode).where(
-            SignInCode.id == issued.id, SignInCode.used_at.is_(None)).values(used_at=now)).rowcount
         user = db.session.get(User, issued.user_id)
-        if spent != 1 or user is None or user.deleted_at is not None:
+        if user is None or user.deleted_at is not None or user.needs_two_factor:
+            return CodeOutcome(refusal=CodeRefusal.WRONG)  # staff sign in with two factors, never a code
+        spent = db.session.execute(update(SignInCode).where(
+            SignInCode.id == issued.id, SignInCode.used_at.is_(None), SignInCode.expires_at > now)
+            .values(used_at=now).execution_options(synchronize_session=False)).rowcount
+        if spent != 1:
             db.session.rollback()
             return CodeOutcome(refusal=CodeRefusal.USED)
         audit.record("kiosk.signed_in_with_code", obj=user, actor=user, details=where)
@@ -175,7 +183,9 @@ def sign_in_with_code(council: Council, code: str, device: KioskDevice | None) -
     if card.expires_at is not None and _aware(card.expires_at) <= now:
         return CodeOutcome(refusal=CodeRefusal.EXPIRED)
     spent = db.session.execute(update(PollingCard).where(
-        PollingCard.id == card.id, PollingCard.used_at.is_(None)).values(used_at=now)).rowcount
+        PollingCard.id == card.id, PollingCard.used_at.is_(None),
+        PollingCard.expires_at.is_(None) | (PollingCard.expires_at > now)).values(used_at=now)
+        .execution_options(synchronize_session=False)).rowcount
     if spent != 1:
         db.session.rollback()
         return CodeOutcome(refusal=CodeRefusal.USED)
@@ -228,6 +238,10 @@ def import_letters(council: Council, text: str, actor: User, *, valid_days: int,
     if missing:
         return [], [(1, column, messages["missing_column"]) for column in missing]
     expires = datetime.now(timezone.utc) + timedelta(days=valid_days)
+    # One card per person: a second card for the same register line would be a second account,
+    # and a second vote.
+    held = {(name.strip().lower(), address.strip().lower(), ward_id) for name, address, ward_id in db.session.execute(
+        select(PollingCard.name, PollingCard.address, PollingCard.ward_id).where(PollingCard.council_id == council.id))}
     letters, cards, errors = [], [], []
     for number, raw in enumerate(reader, start=2):
         if number - 1 > 20_000:
@@ -242,6 +256,10 @@ def import_letters(council: Council, text: str, actor: User, *, valid_days: int,
         ward = wards.get(values.get("ward", "").lower())
         if values.get("ward") and ward is None:
             errors.append((number, "ward", messages["unknown_ward"]))
+        person = (values.get("name", "").lower(), values.get("address", "").lower(), ward.id if ward else None)
+        if ward is not None and person in held:
+            errors.append((number, "name", messages["duplicate_person"]))
+        held.add(person)
         if errors:
             continue
         code = new_code()
@@ -324,8 +342,9 @@ def staff_of(council_id: int, team_id: int | None) -> list[User]:
     """Who is told: the team at the kiosk's location, or, when it has none, the council's staff."""
     if team_id is not None:
         team = db.session.get(Team, team_id)
-        if team is not None and team.members:
-            return list(team.members)
+        members = [u for u in (team.members if team else []) if u.deleted_at is None and u.has_role(Role.STAFF, Role.ADMIN)]
+        if members:
+            return members
     return list(db.session.scalars(select(User).join(UserRole).where(
         User.council_id == council_id, User.deleted_at.is_(None), UserRole.role.in_([Role.STAFF, Role.ADMIN]))
         .distinct()))

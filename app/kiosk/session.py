@@ -44,18 +44,32 @@ def _has_personal_state() -> bool:
                                                      for key in session))
 
 
+def idle_too_long(device: KioskDevice, now: float) -> bool:
+    last = session.get(LAST_ACTIVE)
+    # At or past the end: the page's countdown ends the session at that moment, never a moment early.
+    return last is not None and now - last >= device.idle_minutes * 60
+
+
 def _before_request():
-    if request.endpoint in _QUIET_ENDPOINTS or not request.cookies.get(DEVICE_COOKIE):
+    if request.endpoint in _QUIET_ENDPOINTS:
+        return None
+    from flask import flash
+    from flask_babel import gettext as _
+
+    if not request.cookies.get(DEVICE_COOKIE):
         return None
     device = current_device()
     if device is None:
+        # The kiosk was unregistered (or its key is unknown): whoever was using it is signed out
+        # and the machine forgets the key, so nothing carries on without the kiosk's limits.
+        if session.get(LAST_ACTIVE) is not None:
+            end_session()
+            response = redirect(url_for("core.home"), 303)
+            response.delete_cookie(DEVICE_COOKIE)
+            return response
         return None
     now = time.time()
-    last = session.get(LAST_ACTIVE)
-    if last is not None and now - last > device.idle_minutes * 60 and _has_personal_state():
-        from flask import flash
-        from flask_babel import gettext as _
-
+    if idle_too_long(device, now) and _has_personal_state():
         end_session()
         flash(_("Your session ended because nothing happened for %(minutes)s minutes. Nothing of yours "
                 "is left on this computer.", minutes=device.idle_minutes), "warning")

@@ -20,7 +20,8 @@ from tests.helpers import validate_html
 # Not pages: files, feeds, the API, and links that change the session rather than show something.
 NOT_PAGES = re.compile(r"^/(static|api)/|/sign-out|/language/|/unsubscribe|\.(csv|json|jsonld|atom|pb|xlsx|xml|svg|txt|pdf|zip)$"
                        r"|/(export|download|feed|files?|documents?|attachments?)(/|$|\.)|/image|/photo")
-PERSONAS = ["admin@example.org", "caseworker1@example.org", "moderator@example.org", "cllr.1@example.org",
+KIOSK = "a resident at a library kiosk"
+PERSONAS = [KIOSK, "admin@example.org", "caseworker1@example.org", "moderator@example.org", "cllr.1@example.org",
             "supplier.micro@example.org", "resident@example.org", None]
 MAX_LOADS_PER_PERSONA = 150
 
@@ -53,18 +54,44 @@ def large_text_and_high_contrast(page: Page) -> None:
     expect(page.locator("html")).to_have_class(re.compile(r"text-large contrast-high"))
 
 
-def test_every_page_validates_and_passes_axe_with_large_text_and_high_contrast(make_page, axe_check, app, tmp_path):
+def at_a_kiosk(page: Page, app, base_url: str) -> None:
+    """This browser's machine registered as a kiosk, and a resident signed in with a letter's code:
+    every page then carries the kiosk bar and its warning dialog, which are checked too."""
+    from app.core.models import Council
+    from app.kiosk import services
+
+    with app.app_context():
+        council = db.session.scalars(select(Council)).one()
+        staff = db.session.scalars(select(User).where(User.email == "staff.planning@example.org")).one()
+        _device, token = services.register_device(council, name="Crawler kiosk", location="Central Library",
+                                                  address="", opening_hours="", team_id=None, idle_minutes=30,
+                                                  actor=staff)
+        ward = council.wards[0].name
+        letters, _errors = services.import_letters(council, f"name,address,ward\nCrawl Resident,1 Main St,{ward}\n",
+                                                   staff, valid_days=30, messages={})
+    page.context.add_cookies([{"name": services.DEVICE_COOKIE, "value": token, "url": base_url}])
+    page.goto("/kiosk/sign-in")
+    page.locator("input[name=code]").fill(letters[0]["code"])
+    page.locator("main button[type=submit]").click()
+    expect(page.locator(".kiosk-bar")).to_be_visible()
+
+
+def test_every_page_validates_and_passes_axe_with_large_text_and_high_contrast(make_page, axe_check, app, tmp_path,
+                                                                               base_url):
     with app.app_context():
         load_demo()
     visited_routes: set[str] = set()
     html: dict[str, str] = {}
     for persona in PERSONAS:
         page = make_page(viewport={"width": 1280, "height": 1024})
-        if persona:
+        if persona == KIOSK:
+            at_a_kiosk(page, app, base_url)
+        elif persona:
             sign_in(page, app, persona)
         large_text_and_high_contrast(page)
         # Where each person starts: pages linked only from e-mails or kiosks are named here.
-        queue = (["/", "/my-council", "/admin/", "/kiosk/devices", "/services/", "/caseflags/"] if persona else
+        queue = (["/kiosk/", "/kiosk/sign-in/email", "/ideas/", "/budgets/", "/consultations/"] if persona == KIOSK else
+                 ["/", "/my-council", "/admin/", "/kiosk/devices", "/services/", "/caseflags/"] if persona else
                  ["/", "/kiosk/", "/kiosk/sign-in", "/kiosk/sign-in/email"])
         seen_routes: set[str] = set()  # this person's walk: each route loaded once, to find links
         loads = 0
@@ -97,4 +124,5 @@ def test_every_page_validates_and_passes_axe_with_large_text_and_high_contrast(m
                     queue.append(parts.path + (f"?{parts.query}" if parts.query and "page=" not in parts.query else ""))
         page.context.close()
     assert len(visited_routes) >= 100, f"the walk reached only {len(visited_routes)} routes"
-    assert validate_html(html, tmp_path) == []
+    problems = validate_html(html, tmp_path)
+    assert problems == [], "\n".join(problems)

@@ -565,6 +565,10 @@ def test_list_shows_every_change_at_once_though_its_parts_are_memoised(app, coun
     assert "Syniadau" in welsh and "1 cefnogwr" in welsh and "Cyngor Swydd Prawf" in welsh
     fragment = anonymous.get("/ideas/", headers={"HX-Request": "true", "HX-Target": "idea-results"})
     assert "1 cefnogwr" in fragment.get_data(as_text=True)
+    # A card in the trending list says how many of its supports are recent; the same card in
+    # another list does not, whichever was shown first.
+    assert "yn y 14 diwrnod diwethaf" in anonymous.get("/ideas/?sort=trending").get_data(as_text=True)
+    assert "yn y 14 diwrnod diwethaf" not in anonymous.get("/ideas/").get_data(as_text=True)
     mine = signed_in_client(app, supporter).get("/ideas/").get_data(as_text=True)
     assert "You support this" in mine
     assert "You support this" not in app.test_client().get("/ideas/").get_data(as_text=True)

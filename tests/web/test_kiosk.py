@@ -74,12 +74,19 @@ def test_staff_register_a_kiosk_and_its_machine_shows_the_start_screen(app, make
 
 
 def test_a_revoked_kiosk_is_an_ordinary_computer_again(app, make_user, council):
+    code = make_letters(app, make_user)[0]["code"]
     client = kiosk_client(app, make_user)
+    client.submit("/kiosk/sign-in", {"code": code})
+    assert client.get("/my-council").status_code == 200
     with app.app_context():
         device_id = db.session.scalars(select(KioskDevice.id)).one()
     staff = new_client(app)
     sign_in(staff, make_user(Role.ADMIN))
     assert staff.submit(f"/kiosk/devices/{device_id}/revoke").status_code == 303
+    # Whoever was using it is signed out at once, and the machine forgets the kiosk's key.
+    ended = client.get("/my-council")
+    assert ended.status_code == 303 and client.get_cookie("cc_kiosk") is None
+    assert client.get("/my-council").status_code == 302
     page = client.get("/kiosk/")
     assert "not registered as a kiosk" in page.get_data(as_text=True)
     assert "no-store" not in page.headers.get("Cache-Control", "")
@@ -257,7 +264,7 @@ def test_the_session_ends_after_the_kiosks_idle_time(app, make_user, council):
         state[LAST_ACTIVE] = time.time() - 4 * 60  # four minutes without anything: still on
     assert kiosk.get("/my-council").status_code == 200
     with kiosk.session_transaction() as state:
-        state[LAST_ACTIVE] = time.time() - 5 * 60 - 1
+        state[LAST_ACTIVE] = time.time() - 5 * 60  # exactly the idle time: over
     ended = kiosk.get("/my-council")
     assert ended.status_code == 303 and ended.headers["Location"].endswith("/kiosk/")
     start = kiosk.get("/kiosk/").get_data(as_text=True)
@@ -285,7 +292,7 @@ def test_finish_and_clear_signs_out_and_forgets_the_session(app, make_user, coun
     kiosk = kiosk_client(app, make_user)
     kiosk.submit("/kiosk/sign-in", {"code": code})
     finished = kiosk.submit("/kiosk/finish")
-    assert finished.status_code == 303 and finished.headers["Clear-Site-Data"] == '"cache"'
+    assert finished.status_code == 303 and finished.headers["Clear-Site-Data"] == '"cache", "storage"'
     assert kiosk.get("/my-council").status_code == 302
     assert "Anwen Jones" not in kiosk.get("/kiosk/").get_data(as_text=True)
     assert kiosk.get_cookie("cc_kiosk") is not None  # the machine is still a kiosk
@@ -428,3 +435,59 @@ def test_staff_change_a_kiosks_details_and_its_idle_time(app, make_user, council
     with app.app_context():
         device = db.session.get(KioskDevice, device_id)
         assert (device.name, device.location, device.idle_minutes) == ("Kiosk 2", "Town Hall", 15)
+
+
+def test_codes_work_only_on_a_registered_kiosk(app, make_user, council):
+    code = make_letters(app, make_user)[0]["code"]
+    home = new_client(app)
+    page = home.get("/kiosk/sign-in").get_data(as_text=True)
+    assert "work at council kiosks" in page and 'name="code"' not in page
+    assert home.submit("/kiosk/sign-in", {"code": code}).status_code == 400
+    assert home.get("/my-council").status_code == 302
+    assert kiosk_client(app, make_user).submit("/kiosk/sign-in", {"code": code}).status_code == 303  # still unused
+
+
+def test_asking_for_an_email_code_does_not_cancel_a_printed_one(app, make_user, council):
+    resident = make_user()
+    staff = new_client(app)
+    sign_in(staff, make_user(Role.STAFF))
+    page = staff.submit(f"/kiosk/residents/{resident.id}/code", {"checked": "document"}).get_data(as_text=True)
+    printed = re.search(r'class="code-slip__code">([A-Z2-9-]+)<', page).group(1)
+    kiosk = kiosk_client(app, make_user)
+    kiosk.submit("/kiosk/sign-in/email", {"email": resident.email})
+    assert kiosk.submit("/kiosk/sign-in", {"code": printed}).status_code == 303
+    with app.app_context():
+        entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "kiosk.code_issued")).one()
+        assert entry.details["identity_checked_by"] == "document"
+
+
+def test_a_second_letter_for_the_same_person_is_refused(app, make_user, council):
+    make_letters(app, make_user)
+    staff = new_client(app)
+    sign_in(staff, make_user(Role.STAFF))
+    again = "name,address,ward\nanwen jones,\"1 Heol y Bont, Llan\",North\n"
+    response = staff.submit("/kiosk/letters", {"file": (io.BytesIO(again.encode()), "again.csv"), "valid_days": "90",
+                                               "output": "csv"}, content_type="multipart/form-data")
+    assert response.status_code == 400 and "already has a polling card" in response.get_data(as_text=True)
+    assert count(app, PollingCard) == 2
+
+
+def test_the_countdown_ending_finishes_the_session_at_once(app, make_user, council):
+    code = make_letters(app, make_user)[0]["code"]
+    kiosk = kiosk_client(app, make_user)
+    kiosk.submit("/kiosk/sign-in", {"code": code})
+    ended = kiosk.submit("/kiosk/finish", {"timed_out": "1"}, follow_redirects=True)
+    assert "Your session ended because nothing happened for 10 minutes" in ended.get_data(as_text=True)
+    assert kiosk.get("/my-council").status_code == 302
+
+
+def test_an_account_without_email_is_told_how_it_signs_in_and_never_mailed(app, make_user, council):
+    code = make_letters(app, make_user)[0]["code"]
+    kiosk = kiosk_client(app, make_user)
+    kiosk.submit("/kiosk/sign-in", {"code": code})
+    dashboard = kiosk.get("/my-council").get_data(as_text=True)
+    assert "None" not in dashboard and "Confirm your email address" not in dashboard
+    assert "you sign in with a code at a council kiosk" in kiosk.get("/account").get_data(as_text=True)
+    app.extensions["mail_outbox"] = []
+    kiosk.submit("/confirm-email")
+    assert app.extensions["mail_outbox"] == []
