@@ -475,10 +475,27 @@ def ways(task: str):
                        in_person=_in_person_services(council))
 
 
-def _in_person_services(council) -> list:
-    """Face-to-face and phone help from the services register, when the council keeps one."""
-    try:
-        from app.services.services import assisted_channels
-    except ImportError:
-        return []
-    return assisted_channels(council)
+# Words a services register entry is found by when it helps people take part in person.
+_HELP_WORDS = ("computer", "internet", "digital", "librar", "customer", "contact centre")
+
+
+def _in_person_services(council) -> list[dict]:
+    """Phone and face-to-face help from the services register: active services offering those
+    channels whose needs or name say they help people get online or reach the council."""
+    from sqlalchemy import or_
+
+    from app.services.models import Channel, Service, ServiceStatus
+
+    found = db.session.scalars(select(Service).where(
+        Service.council_id == council.id, Service.status == ServiceStatus.ACTIVE,
+        or_(*[Service.search_text.ilike(f"%{word}%") for word in _HELP_WORDS])).order_by(Service.name).limit(6)).all()
+    places = []
+    for service in found:
+        offered = set(service.channels or [])
+        if not offered & {Channel.PHONE.value, Channel.FACE_TO_FACE.value}:
+            continue
+        detail = " · ".join(part for part in [
+            _("Phone: %(phone)s", phone=service.phone) if service.phone and Channel.PHONE.value in offered else "",
+            service.address or "", service.opening_hours or ""] if part)
+        places.append({"name": service.name, "detail": detail})
+    return places

@@ -491,3 +491,20 @@ def test_an_account_without_email_is_told_how_it_signs_in_and_never_mailed(app, 
     app.extensions["mail_outbox"] = []
     kiosk.submit("/confirm-email")
     assert app.extensions["mail_outbox"] == []
+
+
+def test_ways_to_take_part_offer_phone_and_face_to_face_help_from_the_services_register(app, make_user, council):
+    from app.services.models import Service
+
+    with app.app_context():
+        db.session.add_all([
+            Service(council_id=council.id, name="Library computer help", channels=["phone", "face_to_face"],
+                    needs="computers, internet", phone="01632 960555", opening_hours="Mon-Fri 9-5",
+                    search_text="library computer help computers internet"),
+            Service(council_id=council.id, name="Online-only computer course", channels=["online"],
+                    needs="computers", search_text="online-only computer course computers"),
+            Service(council_id=council.id, name="Bins", channels=["phone"], needs="waste", search_text="bins waste")])
+        db.session.commit()
+    page = new_client(app).get("/ways/consultation").get_data(as_text=True)
+    assert "Library computer help" in page and "01632 960555" in page
+    assert "Online-only computer course" not in page and "Bins" not in page
