@@ -139,14 +139,13 @@ def new_subject():
         abort(403)
     if form.validate_on_submit():
         team = next(t for t in _user_teams() if str(t.id) == form.team.data)
-        subject, matches = services.create_subject(current_council(), services.SubjectInput(
+        subject, _matches = services.create_subject(current_council(), services.SubjectInput(
             kind=SubjectKind(form.kind.data), name=form.name.data, date_of_birth=form.date_of_birth.data,
             address=form.address.data or "", uprn=form.uprn.data, ward_id=int(form.ward.data) if form.ward.data else None),
             team, current_user)
-        if matches:
-            flash(_("Saved. Another service may hold a record of the same person: a reviewer will check. Nothing is combined until they do."), "info")
-        else:
-            flash(_("Saved."), "success")
+        # The same message either way: whether another service knows this person is not the
+        # creator's to learn (a reviewer checks the match; nothing is combined until they do).
+        flash(_("Saved."), "success")
         return redirect(url_for("caseflags.subject", subject_id=subject.id), 303)
     return render_template("caseflags/subject_form.html", form=form)
 

@@ -376,7 +376,7 @@ def search_subjects(user: User, query: str, limit: int = 50) -> list[Subject]:
     for word in query.split()[:6]:
         like = f"%{word.lower().replace('%', '').replace('_', '')}%"
         q = q.where(or_(func.lower(Subject.name).like(like), func.lower(Subject.address).like(like),
-                        Subject.uprn == word, Subject.id == (int(word) if word.isdigit() else 0)))
+                        Subject.uprn == word, Subject.id == (int(word) if word.isdigit() and len(word) <= 9 else 0)))
     return list(db.session.scalars(q.order_by(Subject.name, Subject.id).limit(limit)))
 
 

@@ -631,3 +631,39 @@ def test_a_caseworker_corrects_a_records_details_and_the_audit_names_the_fields(
         assert subject.address == "9 New Road" and subject.ward_id is None
         row = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "caseflags.subject_updated"))
         assert row.details == {"fields": ["address", "ward_id"], "reason": "The family told us their new address"}
+
+
+def test_recording_a_person_does_not_say_whether_another_service_knows_them(app, client, world):
+    """The match goes to a reviewer; the creator's page is the same whether or not one was found,
+    so creating records cannot be used to learn who is known to other services."""
+    sign_in(client, world["people"]["outsider"])
+    pages = []
+    for name, uprn in (("The Fictional family", "100000000001"), ("Nobody Known", "100000000999")):
+        response = client.submit("/caseflags/subjects/new", {
+            "kind": "household", "name": name, "address": "1 Demo Street", "uprn": uprn,
+            "team": str(world["ids"]["team_Libraries"])}, follow_redirects=True)
+        assert response.status_code == 200
+        pages.append(response.get_data(as_text=True))
+    assert all("Saved." in page and "Another service may hold" not in page for page in pages)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(MatchCandidate)) == 1  # still sent for review
+
+
+def test_searching_for_a_very_long_number_finds_nothing_rather_than_failing(client, world):
+    sign_in(client, world["people"]["housing"])
+    response = client.submit("/caseflags/search", {"q": "9" * 25, "reason": "Duty desk call"})
+    assert response.status_code == 303
+    page = client.get("/caseflags/search")
+    assert page.status_code == 200 and "0 records found" in page.get_data(as_text=True)
+
+
+def test_a_withdrawn_restricted_flag_does_not_show_why_without_a_second_person(app, client, world):
+    ids = world["ids"]
+    with app.app_context():
+        services.withdraw_flag(db.session.get(Flag, ids["hidden"]), db.session.get(User, world["people"]["reviewer2"].id),
+                               "Appeal upheld: the shouting came from the flat next door.")
+    sign_in(client, world["people"]["housing"])
+    url = f"/caseflags/subjects/{ids['subject']}"
+    give_reason(client, f"subject:{ids['subject']}", url, "Checking before a visit")
+    page = client.get(url).get_data(as_text=True)
+    assert "Withdrawn:" in page and "the flat next door" not in page
