@@ -473,8 +473,11 @@ def access_request(request_id: int):
     step = request.form.get("step") if request.method == "POST" else None
     verify, link, refuse = VerifyForm(), LinkForm(), RefuseForm()
     if step == "verify" and verify.validate_on_submit():
-        services.verify_identity(item, current_user, verify.note.data)
-        flash(_("Identity checked. Now find the person's record."), "success")
+        try:
+            services.verify_identity(item, current_user, verify.note.data)
+            flash(_("Identity checked. Now find the person's record."), "success")
+        except services.NotAllowed:
+            pass  # already checked (a second click, or another reviewer a moment ago): the page shows where it stands
         return redirect(url_for("caseflags.access_request", request_id=item.id), 303)
     if step == "link" and link.validate_on_submit():
         subject = None

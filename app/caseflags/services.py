@@ -363,7 +363,9 @@ def withdraw_flag(flag: Flag, actor: User, reason: str, *, commit: bool = True) 
 
 
 def set_opt_out(subject: Subject, actor: User, on: date | None, note: str) -> None:
-    subject.opted_out_on = on
+    """`on` None ends the opt-out. Saving again while opted out keeps the first date: moving it
+    forward would let flags recorded since the person opted out be combined after all."""
+    subject.opted_out_on = (subject.opted_out_on or on) if on is not None else None
     audit.record("caseflags.opt_out_changed", obj=subject, details={"opted_out_on": on.isoformat() if on else None,
                                                                   "note": note})
     db.session.commit()

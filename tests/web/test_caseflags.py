@@ -667,3 +667,31 @@ def test_a_withdrawn_restricted_flag_does_not_show_why_without_a_second_person(a
     give_reason(client, f"subject:{ids['subject']}", url, "Checking before a visit")
     page = client.get(url).get_data(as_text=True)
     assert "Withdrawn:" in page and "the flat next door" not in page
+
+
+def test_checking_identity_twice_is_not_an_error_and_is_recorded_once(app, client, world):
+    ids = world["ids"]
+    sign_in(client, world["people"]["reviewer"])
+    url = f"/caseflags/requests/{ids['request']}"
+    give_reason(client, f"request:{ids['request']}", url, "Answering the request")
+    for _ in range(2):  # a second click, or the back button
+        assert client.submit(url, {"step": "verify", "note": "Passport seen at the Civic Centre"}).status_code == 303
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "caseflags.request_verified")) == 1
+
+
+def test_saving_the_opt_out_again_keeps_the_date_the_person_opted_out(app, client, world):
+    ids = world["ids"]
+    opted = date.today() - timedelta(days=30)
+    with app.app_context():
+        db.session.get(Subject, ids["subject"]).opted_out_on = opted
+        db.session.commit()
+    sign_in(client, world["people"]["housing"])
+    url = f"/caseflags/subjects/{ids['subject']}/opt-out"
+    assert client.submit(url, {"opted_out": "y", "note": "Adding the legal basis to the note"}).status_code == 303
+    with app.app_context():
+        assert db.session.get(Subject, ids["subject"]).opted_out_on == opted  # later flags stay uncombined
+    client.submit(url, {"note": "The person withdrew the opt-out in writing"})
+    with app.app_context():
+        assert db.session.get(Subject, ids["subject"]).opted_out_on is None
