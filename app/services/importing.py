@@ -21,6 +21,8 @@ from app.services.models import CHANNELS
 REQUIRED = ["service", "month"]
 COLUMNS = REQUIRED + CHANNELS
 MAX_ROWS = 5000
+MAX_DIGITS = 9  # transactions a month in one channel: an Integer column
+MAX_MEASURE = Decimal("1e10")  # a measure's value: Numeric(12, 2)
 EXAMPLE_ROWS = [["Council tax", "2026-01", "5200", "2100", "310", "95", "40"]]
 
 
@@ -96,7 +98,9 @@ def parse(text: str, *, service_exists: Callable[[str], bool], measure_exists: C
             cell = values.get(channel, "").replace(",", "")
             if not cell:
                 continue
-            if not cell.isdigit():
+            # ASCII digits only ("²".isdigit() is true, int() refuses it), and no more than a
+            # column holds: a cell the database cannot store is an error on the row, not a crash.
+            if not (cell.isascii() and cell.isdigit()) or len(cell) > MAX_DIGITS:
                 fail(channel, "whole_number")
             else:
                 volumes[channel] = int(cell)
@@ -107,7 +111,7 @@ def parse(text: str, *, service_exists: Callable[[str], bool], measure_exists: C
                 continue
             try:
                 measures[name] = Decimal(cell)
-                if not measures[name].is_finite():
+                if not measures[name].is_finite() or abs(measures[name]) >= MAX_MEASURE:
                     raise InvalidOperation
             except InvalidOperation:
                 fail(name, "number")

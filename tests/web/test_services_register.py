@@ -217,3 +217,18 @@ def test_list_pages_do_not_query_per_row_and_the_directory_is_light(app, client,
         db.session.commit()
     assert counts() == few
     assert page_weight(client, "/services/") < PAGE_BUDGET_BYTES
+
+
+def test_numbers_the_database_cannot_hold_are_row_errors_not_a_crash(app, client, register, login_as):
+    login_as(Role.STAFF)
+    response = client.submit("/services/import", {**_csv(
+        "service,month,online,phone,Days to resolve",
+        "Council tax,2025-01,²,99999999999999999999,4.5",
+        "Council tax,2025-02,10,5,1e20"), "csrf_token": client.csrf_token()}, content_type="multipart/form-data")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Nothing was saved" in page and "3 problems found" in page
+    assert "Enter a whole number of transactions" in page and "Enter a number, like 4.5" in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ChannelVolume)) == 0
+        assert db.session.scalar(select(func.count()).select_from(MeasureValue)) == 0
