@@ -695,3 +695,28 @@ def test_saving_the_opt_out_again_keeps_the_date_the_person_opted_out(app, clien
     client.submit(url, {"note": "The person withdrew the opt-out in writing"})
     with app.app_context():
         assert db.session.get(Subject, ids["subject"]).opted_out_on is None
+
+
+def test_an_appeal_about_a_restricted_flag_is_not_readable_without_a_second_person(app, client, world):
+    """The category, the person's grounds and the decision say what the flag is about."""
+    ids, people = world["ids"], world["people"]
+    with app.app_context():
+        item = Appeal(council_id=db.session.get(Flag, ids["hidden"]).council_id, flag_id=ids["hidden"],
+                      request_id=ids["request"], user_id=people["resident"].id, grounds="There was no shouting at our home.")
+        db.session.add(item)
+        db.session.commit()
+        appeal_id = item.id
+    sign_in(client, people["reviewer2"])  # a reviewer with no approved access to restricted flags
+    url = f"/caseflags/appeals/{appeal_id}"
+    give_reason(client, f"appeal:{appeal_id}", url, "Deciding the appeal")
+    page = client.get(url).get_data(as_text=True)
+    assert "Restricted category" in page
+    assert "Domestic abuse concern" not in page and "no shouting" not in page and "A neighbour heard" not in page
+    with app.app_context():
+        grant = SensitiveAccess(council_id=db.session.get(Subject, ids["subject"]).council_id, subject_id=ids["subject"],
+                                requester_id=people["reviewer2"].id, reason="Deciding the appeal")
+        db.session.add(grant)
+        db.session.flush()
+        services.decide_sensitive(grant, db.session.get(User, people["reviewer"].id), True)
+    page = client.get(url).get_data(as_text=True)
+    assert "Domestic abuse concern" in page and "no shouting" in page
