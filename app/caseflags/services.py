@@ -324,6 +324,14 @@ def decide_match(match: MatchCandidate, actor: User, same: bool, note: str) -> R
         keep.uprn = keep.uprn or merged.uprn
         merged.merged_into_id = keep.id
         merged.teams = []
+        # Other open checks naming the merged record now concern the record it joined: left as they
+        # were, they would name a record nobody can open and wait in the queue for ever.
+        for other in db.session.scalars(select(MatchCandidate).where(
+                MatchCandidate.council_id == match.council_id, MatchCandidate.status == MatchStatus.OPEN,
+                MatchCandidate.id != match.id,
+                or_(MatchCandidate.subject_a_id == merged.id, MatchCandidate.subject_b_id == merged.id))):
+            other.subject_a_id = keep.id if other.subject_a_id == merged.id else other.subject_a_id
+            other.subject_b_id = keep.id if other.subject_b_id == merged.id else other.subject_b_id
     audit.record("caseflags.match_decided", obj=match, details={
         "same": same, "note": note, "subject_a_id": keep.id, "subject_b_id": merged.id})
     review = reassess(keep) if same else None

@@ -720,3 +720,27 @@ def test_an_appeal_about_a_restricted_flag_is_not_readable_without_a_second_pers
         services.decide_sensitive(grant, db.session.get(User, people["reviewer"].id), True)
     page = client.get(url).get_data(as_text=True)
     assert "Domestic abuse concern" in page and "no shouting" in page
+
+
+def test_after_a_merge_other_checks_on_the_merged_record_move_to_the_one_it_joined(app, client, with_review_and_match):
+    world = with_review_and_match
+    ids, people = world["ids"], world["people"]
+    with app.app_context():
+        c = db.session.scalar(select(Council))
+        third, found = services.create_subject(c, services.SubjectInput(
+            SubjectKind.HOUSEHOLD, "The Fictional family", None, "1 Demo Street", "100000000001", None),
+            db.session.get(Team, ids["team_Libraries"]), db.session.get(User, people["outsider"].id))
+        assert found == 2  # with the first record and with its twin
+        other = db.session.scalar(select(MatchCandidate).where(MatchCandidate.subject_a_id == ids["twin"],
+                                                               MatchCandidate.subject_b_id == third.id))
+        other_id, third_id = other.id, third.id
+    sign_in(client, people["reviewer"])
+    url = f"/caseflags/matches/{ids['match']}"
+    give_reason(client, f"match:{ids['match']}", url, "Checking a possible match")
+    assert client.submit(url, {"same": "yes", "note": "Same UPRN and family name."}).status_code == 303
+    with app.app_context():
+        moved = db.session.get(MatchCandidate, other_id)
+        assert (moved.subject_a_id, moved.subject_b_id, moved.status.value) == (ids["subject"], third_id, "open")
+    url = f"/caseflags/matches/{other_id}"
+    give_reason(client, f"match:{other_id}", url, "Checking a possible match")
+    assert client.get(url).status_code == 200  # a reviewer can still open and decide it
