@@ -151,7 +151,22 @@ class _SessionInterface(SecureCookieSessionInterface):
             response.vary.discard("Cookie")
 
 
+def _bounded_int_converter():
+    from werkzeug.routing import IntegerConverter
+
+    class DatabaseInt(IntegerConverter):
+        """`<int:id>` up to the largest id a database holds: a longer number in an address is a
+        404 like any unknown id, not a database overflow (SQLite and PostgreSQL both raise)."""
+
+        def __init__(self, map, *args, **kwargs):
+            kwargs.setdefault("max", 2**63 - 1)
+            super().__init__(map, *args, **kwargs)
+
+    return DatabaseInt
+
+
 def install(app: Flask) -> None:
+    app.url_map.converters["int"] = _bounded_int_converter()
     app.session_interface = _SessionInterface()
     app.jinja_env.globals["page_query"] = page_query
     # `{% call cached_fragment("name", every, input) %}…{% endcall %}`

@@ -54,8 +54,10 @@ def _protected_rules(app):
 
 
 def _example_value(converter):
+    from werkzeug.routing.converters import NumberConverter
+
     kind = converter.__class__.__name__
-    if kind in ("IntegerConverter", "NumberConverter"):
+    if isinstance(converter, NumberConverter):  # ints, including the app's bounded ones
         return 1
     if kind == "AnyConverter":
         return sorted(converter.items)[0]

@@ -119,3 +119,9 @@ def test_render_page_sends_a_fragment_only_to_an_htmx_request_for_its_target(app
                 assert "HX-Request" in response.headers["Vary"]
     finally:
         app.jinja_env.loader = original
+
+
+def test_an_id_too_long_for_the_database_is_not_found_not_an_error(client, council):
+    for path in ["/ideas/99999999999999999999", "/contracts/99999999999999999999",
+                 "/budgets/99999999999999999999", "/consultations/99999999999999999999"]:
+        assert client.get(path).status_code == 404, path
