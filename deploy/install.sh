@@ -62,6 +62,15 @@ if [ -z "${CC_DATABASE_URL:-}" ]; then
   CC_DATABASE_URL="postgresql:///connected_council"
 fi
 
+# The key that wraps each challenge's bid key: beside the settings, never in the database, its
+# dumps or the backups folder (docs/tenders-threat-model.md).
+CC_TENDER_KEK_FILE="$(dirname "$CC_ENV_FILE")/tender-kek"
+if [ ! -f "$CC_TENDER_KEK_FILE" ]; then
+  say "A key-encryption key for sealed bids in $CC_TENDER_KEK_FILE (back it up apart from the data)"
+  (umask 077; python3 -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())' > "$CC_TENDER_KEK_FILE")
+  chown "$CC_USER" "$CC_TENDER_KEK_FILE"
+fi
+
 if [ ! -f "$CC_ENV_FILE" ]; then
   say "Settings and new secrets in $CC_ENV_FILE"
   umask 077
@@ -71,6 +80,7 @@ DATABASE_URL=$CC_DATABASE_URL
 REDIS_URL=$CC_REDIS_URL
 SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')
 AUDIT_HMAC_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')
+TENDER_KEK_FILE=$CC_TENDER_KEK_FILE
 PROXY_COUNT=1
 SESSION_COOKIE_SECURE=1
 UPLOAD_FOLDER=$CC_DATA/uploads
