@@ -20,10 +20,10 @@ from app.budgeting.forms import (BallotForm, FindResidentForm, InPersonBallotFor
                                  ProcessForm, ProjectForm)
 from app.budgeting.models import Ballot, BallotKind, BudgetProcess, BudgetProject, Channel, Phase, ProjectStatus
 from app.core import tokens
-from app.core.access import public, role_required, signed_in
+from app.core.access import public, signed_in, staff_only
 from app.core.idempotency import idempotent
 from app.core.mail import send_mail
-from app.core.models import Role, User, VerificationMethod, Ward
+from app.core.models import User, VerificationMethod, Ward
 from app.core.bilingual import BilingualText, pick_for_reader
 from app.core.charts import hbar_chart
 from app.core.tenancy import current_council, get_scoped_or_404, scoped
@@ -174,7 +174,6 @@ def ballots_file(process_id: int):
 
 # --- Staff ---------------------------------------------------------------------------------------
 
-staff_only = role_required(Role.STAFF, Role.ADMIN)
 
 
 @bp.get("/manage")

@@ -15,7 +15,7 @@ from app.consultations.forms import (KIND_LABELS, ConsultationForm, DocumentForm
 from app.consultations.models import (Answer, Channel, Consultation, ConsultationDocument, ConsultationPage,
                                       DraftParagraph, ParagraphComment, Phase, PhaseKind, Question, QuestionKind,
                                       Response, ResponseMode)
-from app.core.access import client_ip, public, role_required, signed_in
+from app.core.access import client_ip, public, signed_in, staff_only
 from app.core.idempotency import idempotent
 from app.core.bilingual import BilingualText
 from app.core.datasets import export_response
@@ -27,7 +27,6 @@ from app.core.tenancy import current_council, get_scoped_or_404, scoped
 from app.core.web import paginate, render_page
 from app.extensions import db, limiter
 
-staff_only = role_required(Role.STAFF, Role.ADMIN)
 
 
 def _answering_limit() -> str:

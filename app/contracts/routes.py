@@ -14,7 +14,7 @@ from app.contracts.importing import template_csv
 from app.core.forms import uploaded_csv_text
 from app.contracts.models import Contract, ContractStatus, Kpi, KpiFrequency, OcdsRelease, Procedure
 from app.contracts.transparency import quarter_bounds, transparency_rows, TRANSPARENCY_FIELDS
-from app.core.access import public, role_required
+from app.core.access import public, role_required, staff_only
 from app.core.datasets import export_response
 from app.core.forms import choices
 from app.core.models import Organisation, Role
@@ -22,7 +22,6 @@ from app.core.tenancy import current_council, get_scoped_or_404, scoped
 from app.core.web import paginate, render_page
 from app.extensions import db
 
-staff_only = role_required(Role.STAFF, Role.ADMIN)
 
 
 def _search_from_args() -> tuple[SearchForm, services.Search]:

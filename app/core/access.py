@@ -45,6 +45,8 @@ def role_required(*roles: Role, any_signed_in: bool = False) -> Callable:
 
 
 signed_in = role_required(any_signed_in=True)
+# Council staff pages: staff, and administrators who can do everything staff can.
+staff_only = role_required(Role.STAFF, Role.ADMIN)
 
 
 def access_of(view: Callable) -> object:

@@ -47,7 +47,7 @@ def _load_demo(council):
              True),
             ("Community centre kiosk", "Castell Community Centre", "Tuesday and Thursday 10am to 4pm", False)]:
         device = KioskDevice(council_id=council.id, name=name, location=location, address="", opening_hours=hours,
-                             team_id=team.id if team else None, token_hash=services._token_hash(secrets.token_urlsafe(32)))
+                             team_id=team.id if team else None, token_hash=services.device_token_hash(secrets.token_urlsafe(32)))
         if asking:
             from datetime import datetime, timezone
 

@@ -9,16 +9,16 @@ import io
 from datetime import date, datetime, timedelta, timezone
 
 from flask import Response, abort, flash, jsonify, make_response, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _, ngettext
+from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from sqlalchemy import or_, select
 
-from app.auth.services import EmailTaken, find_user
+from app.auth.services import EmailTaken, council_wards, find_user
 from app.core import audit
-from app.core.access import client_ip, public, role_required
+from app.core.access import client_ip, public, staff_only
 from app.core.forms import uploaded_csv_text
 from app.core.mail import send_mail
-from app.core.models import Role, Team, User, Ward
+from app.core.models import Team, User
 from app.core.routes import safe_next
 from app.core.tenancy import current_council, get_scoped_or_404
 from app.core.web import paginate, render_page
@@ -30,11 +30,6 @@ from app.kiosk.forms import (AccessibilityReportForm, AssistedAccountForm, CodeS
 from app.kiosk.models import AccessibilityReport, HelpAtHomeRequest, HelpStatus, KioskDevice
 from app.kiosk.session import LAST_ACTIVE, current_device, end_session, format_display, parse_display, seconds_left
 
-staff_only = role_required(Role.STAFF, Role.ADMIN)
-
-
-def _wards():
-    return db.session.scalars(select(Ward).where(Ward.council_id == current_council().id).order_by(Ward.name)).all()
 
 
 def _open_tasks() -> dict:
@@ -272,7 +267,7 @@ def residents():
 @bp.route("/residents/new", methods=["GET", "POST"])
 @staff_only
 def new_resident():
-    wards = _wards()
+    wards = council_wards(current_council())
     form = AssistedAccountForm(wards=wards)
     if form.validate_on_submit():
         ward = next((w for w in wards if str(w.id) == form.ward.data), None)
@@ -404,7 +399,7 @@ def resolve_report(report_id: int):
 @public
 @limiter.limit("5 per hour", key_func=lambda: _place_key("help-at-home"), methods=["POST"])
 def help_at_home():
-    wards = _wards()
+    wards = council_wards(current_council())
     form = HelpAtHomeForm(wards=wards)
     if request.method == "GET" and current_user.is_authenticated:
         form.name.data = current_user.display_name

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import func, select, update
 
 from app.core import audit, tokens
-from app.core.models import Council, PollingCard, Role, Team, User, UserRole, VerificationMethod, Ward
+from app.core.models import Council, PollingCard, Role, Team, User, UserRole, VerificationMethod, Ward, as_utc
 from app.extensions import db
 from app.kiosk.models import AccessibilityReport, HelpAtHomeRequest, HelpStatus, KioskDevice, SignInCode
 
@@ -31,7 +31,7 @@ def new_code() -> str:
     return f"{raw[:4]}-{raw[4:]}"
 
 
-def _token_hash(token: str) -> str:
+def device_token_hash(token: str) -> str:
     # The token is 256 random bits: a plain hash is enough, nothing to guess.
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -44,7 +44,7 @@ def register_device(council: Council, *, name: str, location: str, address: str,
     token = secrets.token_urlsafe(32)
     device = KioskDevice(council_id=council.id, name=name.strip(), location=location.strip(),
                          address=address.strip(), opening_hours=opening_hours.strip(), team_id=team_id,
-                         idle_minutes=idle_minutes, token_hash=_token_hash(token), registered_by_id=actor.id)
+                         idle_minutes=idle_minutes, token_hash=device_token_hash(token), registered_by_id=actor.id)
     db.session.add(device)
     db.session.flush()
     audit.record("kiosk.registered", obj=device, actor=actor, details={"name": device.name})
@@ -70,7 +70,7 @@ def device_for_token(council: Council, token: str | None) -> KioskDevice | None:
     if not token:
         return None
     return db.session.scalars(select(KioskDevice).where(
-        KioskDevice.council_id == council.id, KioskDevice.token_hash == _token_hash(token),
+        KioskDevice.council_id == council.id, KioskDevice.token_hash == device_token_hash(token),
         KioskDevice.revoked_at.is_(None))).first()
 
 
@@ -141,11 +141,6 @@ def issue_code(user: User, *, actor: User | None, checked: str | None = None) ->
     return code
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    # SQLite gives back naive datetimes for timezone-aware columns; they were written in UTC.
-    return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment
-
-
 def sign_in_with_code(council: Council, code: str, device: KioskDevice | None) -> CodeOutcome:
     """Spend a one-time code: a sign-in code first, then a polling card. Each is claimed by one
     UPDATE that only succeeds on an unused, unexpired code, so two kiosks cannot both spend it."""
@@ -160,7 +155,7 @@ def sign_in_with_code(council: Council, code: str, device: KioskDevice | None) -
     if issued is not None:
         if issued.used_at is not None:
             return CodeOutcome(refusal=CodeRefusal.USED)
-        if _aware(issued.expires_at) <= now:
+        if as_utc(issued.expires_at) <= now:
             return CodeOutcome(refusal=CodeRefusal.EXPIRED)
         user = db.session.get(User, issued.user_id)
         if user is None or user.deleted_at is not None or user.needs_two_factor:
@@ -180,7 +175,7 @@ def sign_in_with_code(council: Council, code: str, device: KioskDevice | None) -
         return CodeOutcome(refusal=CodeRefusal.WRONG)
     if card.used_at is not None:
         return CodeOutcome(refusal=CodeRefusal.USED)
-    if card.expires_at is not None and _aware(card.expires_at) <= now:
+    if card.expires_at is not None and as_utc(card.expires_at) <= now:
         return CodeOutcome(refusal=CodeRefusal.EXPIRED)
     spent = db.session.execute(update(PollingCard).where(
         PollingCard.id == card.id, PollingCard.used_at.is_(None),

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from flask import Flask, g, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 
+from app.core.models import as_utc
 from app.core.tenancy import current_council
 from app.kiosk.models import KioskDevice
 from app.kiosk.services import DEVICE_COOKIE, device_for_token
@@ -75,16 +76,12 @@ def _before_request():
                 "is left on this computer.", minutes=device.idle_minutes), "warning")
         return redirect(url_for("kiosk.start"), 303)
     session[LAST_ACTIVE] = now
-    if device.last_seen_at is None or (datetime.now(timezone.utc) - _aware(device.last_seen_at)).total_seconds() > 300:
+    if device.last_seen_at is None or (datetime.now(timezone.utc) - as_utc(device.last_seen_at)).total_seconds() > 300:
         from app.extensions import db
 
         device.last_seen_at = datetime.now(timezone.utc)
         db.session.commit()
     return None
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
 
 
 def _after_request(response):

@@ -7,11 +7,11 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import format_date, gettext as _
 from sqlalchemy.orm import selectinload
 
-from app.core.access import public, role_required
+from app.core.access import public, staff_only
 from app.core.charts import hbar_chart
 from app.core.forms import choices, uploaded_csv_text
 from app.core.i18n import money
-from app.core.models import Role, Ward
+from app.core.models import Ward
 from app.core.tenancy import current_council, get_scoped_or_404, scoped
 from app.core.web import paginate, render_page
 from app.extensions import db
@@ -20,7 +20,6 @@ from app.services.forms import (CHANNEL_LABELS, CostsForm, DirectorySearchForm, 
                                 ServiceForm, TargetForm)
 from app.services.models import CHANNELS, Service, ServiceStatus
 
-staff_only = role_required(Role.STAFF, Role.ADMIN)
 DEFAULT_TARGET = Decimal("75")
 
 

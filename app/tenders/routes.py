@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.core import uploads
-from app.core.access import public, role_required, signed_in
+from app.core.access import public, role_required, signed_in, staff_only
 from app.core.bilingual import BilingualText
 from app.core.forms import choices
 from app.core.models import Organisation, Role, SizeBand
@@ -24,7 +24,6 @@ from app.tenders.models import (Award, Bid, BidStatus, CaseStudy, Certificate, C
                                 Clarification, PartnerListing, Stage, StageKind)
 from app.tenders.services import Refused
 
-staff_only = role_required(Role.STAFF, Role.ADMIN)
 # Questions and messages to other organisations, per person: a script cannot flood staff or suppliers.
 messaging_limit = limiter.limit(lambda: current_app.config.get("TENDER_MESSAGE_LIMIT", "30 per hour"),
                                 key_func=lambda: f"tenders-messages:{current_user.get_id()}", methods=["POST"])
